@@ -1,0 +1,5 @@
+"""``python -m pipeline`` runs the ``newswire`` command."""
+
+from pipeline.cli import main
+
+main()

@@ -1,0 +1,206 @@
+"""The one typed, frozen settings object, and where its values come from.
+
+Precedence, highest first: command-line flags, environment (``NEWSWIRE_<FIELD>``), an
+optional TOML file (``--config`` or ``NEWSWIRE_CONFIG``), then the defaults below.
+Beam's own options (runner, parallelism, ...) are not settings: they stay Beam's.
+Secrets are excluded from ``repr`` and from :meth:`Settings.redacted`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import ConfigError
+
+ENV_PREFIX = "NEWSWIRE_"
+SECRET = {"secret": True}
+
+
+def _default_state_dir() -> str:
+    return str(Path.cwd() / ".newswire")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the pipeline. Field docs are the configuration reference."""
+
+    bootstrap_servers: str | None = None
+    """Kafka bootstrap servers (host:port,...). None means the embedded broker."""
+    raw_topic: str = "news.raw"
+    """Input topic of raw articles (UTF-8 JSON)."""
+    enriched_topic: str = "news.enriched"
+    """Output topic of EnrichedArticle records."""
+    events_topic: str = "news.events"
+    """Output topic of Event records."""
+    dlq_topic: str = "news.dlq"
+    """Dead-letter topic: one DeadLetter per input that could not be processed."""
+    group_id: str = "newswire"
+    """Consumer group whose committed offsets the live source resumes from."""
+    auto_offset_reset: str = "earliest"
+    """Where a partition with no committed offset starts: earliest or latest."""
+    partitions: int = 3
+    """Partitions of topics that the pipeline creates (embedded broker, `broker start`)."""
+    schema_registry_url: str | None = None
+    """Confluent-compatible schema registry; when set, values use the Confluent wire format."""
+    max_message_bytes: int = 1_048_576
+    """Raw messages larger than this go to the DLQ (the pipeline enforces it, not the broker)."""
+    poll_timeout_ms: int = 500
+    """How long the source waits in one poll for new records."""
+    max_poll_records: int = 100
+    """Records read per poll; also the most a crash can duplicate per partition."""
+    state_dir: str = field(default_factory=_default_state_dir)
+    """Embedded broker pid, port and logs live here."""
+    broker_port: int = 19092
+    """Port of the embedded broker on 127.0.0.1."""
+    security_protocol: str = "PLAINTEXT"
+    """PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."""
+    sasl_mechanism: str | None = None
+    """e.g. SCRAM-SHA-256, SCRAM-SHA-512, PLAIN."""
+    sasl_username: str | None = None
+    """SASL user."""
+    sasl_password: str | None = field(default=None, repr=False, metadata=SECRET)
+    """SASL password (secret: never logged)."""
+    ssl_cafile: str | None = None
+    """CA bundle used to verify the brokers."""
+    ssl_certfile: str | None = None
+    """Client certificate (mutual TLS)."""
+    ssl_keyfile: str | None = field(default=None, repr=False, metadata=SECRET)
+    """Client private key path (secret: never logged)."""
+    ssl_password: str | None = field(default=None, repr=False, metadata=SECRET)
+    """Password of the client private key (secret: never logged)."""
+    models_dir: str | None = None
+    """Stanza model directory; None means the project's default."""
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as a dict with secrets masked, safe to log."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = "***" if f.metadata.get("secret") and value else value
+        return out
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return self.bootstrap_servers is None
+
+    @property
+    def bootstrap(self) -> str:
+        """The address clients connect to."""
+        return self.bootstrap_servers or f"127.0.0.1:{self.broker_port}"
+
+    def kafka_client_config(self) -> dict[str, Any]:
+        """Connection and security settings shared by every kafka-python client."""
+        conf: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap.split(","),
+            "security_protocol": self.security_protocol,
+        }
+        optional = {
+            "sasl_mechanism": self.sasl_mechanism,
+            "sasl_plain_username": self.sasl_username,
+            "sasl_plain_password": self.sasl_password,
+            "ssl_cafile": self.ssl_cafile,
+            "ssl_certfile": self.ssl_certfile,
+            "ssl_keyfile": self.ssl_keyfile,
+            "ssl_password": self.ssl_password,
+        }
+        conf.update({k: v for k, v in optional.items() if v is not None})
+        return conf
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _coerce(name: str, raw: Any, annotation: Any) -> Any:
+    """Turn a string (env) or TOML value into the field's declared type."""
+    args = typing.get_args(annotation)
+    is_optional = isinstance(annotation, types.UnionType) and type(None) in args
+    base = next((a for a in args if a is not type(None)), annotation) if is_optional else annotation
+    if raw is None or (is_optional and isinstance(raw, str) and raw.strip() == ""):
+        if is_optional:
+            return None
+        raise ConfigError(f"setting {name!r} may not be empty")
+    try:
+        if base is bool:
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+        if base is int:
+            return int(raw)
+        if base is float:
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r}: cannot read {raw!r} as {base.__name__}") from exc
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """Build :class:`Settings` from flags > environment > file > defaults.
+
+    ``flags`` entries whose value is None are treated as "not given".
+    """
+    env = os.environ if env is None else env
+    hints = typing.get_type_hints(Settings)
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+
+    path = config_file or env.get(f"{ENV_PREFIX}CONFIG")
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        data = data.get("newswire", data)
+        unknown = set(data) - names
+        if unknown:
+            raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
+        values.update({k: _coerce(k, v, hints[k]) for k, v in data.items()})
+
+    for name in names:
+        key = f"{ENV_PREFIX}{name.upper()}"
+        if key in env:
+            values[name] = _coerce(name, env[key], hints[name])
+
+    for name, value in (flags or {}).items():
+        if value is None:
+            continue
+        if name not in names:
+            raise ConfigError(f"unknown setting {name!r}")
+        values[name] = _coerce(name, value, hints[name])
+    return Settings(**values)
+
+
+def reference_table() -> list[tuple[str, str, str, str]]:
+    """(setting, environment variable, default, meaning) for every setting, from the code."""
+    import ast
+    import inspect
+
+    docs: dict[str, str] = {}
+    tree = ast.parse(inspect.getsource(Settings))
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    for node, nxt in zip(body, body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(nxt, ast.Expr)
+            and isinstance(nxt.value, ast.Constant)
+        ):
+            docs[node.target.id] = str(nxt.value.value)
+    rows = []
+    defaults = Settings()
+    for f in fields(Settings):
+        default = "(cwd)/.newswire" if f.name == "state_dir" else repr(getattr(defaults, f.name))
+        rows.append((f.name, f"{ENV_PREFIX}{f.name.upper()}", default, docs.get(f.name, "")))
+    return rows

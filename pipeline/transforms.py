@@ -1,0 +1,143 @@
+"""Thin Beam wrappers around the pure stage functions.
+
+:class:`RunStage` applies one stage function to each element; whatever it raises
+becomes a :class:`~pipeline.records.DeadLetterRecord` on the ``dead`` output, so a bad
+input never stops the pipeline and never disappears. :class:`EncodeFn` turns articles
+and dead letters into framed Avro :class:`~pipeline.records.OutputRecord` values.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+import apache_beam as beam
+from apache_beam import pvalue
+
+from pipeline.config import Settings
+from pipeline.io.codec import Codec
+from pipeline.records import (
+    Article,
+    DeadLetterRecord,
+    OutputRecord,
+    RawMessage,
+    connect_error_headers,
+    to_dead_letter,
+    to_enriched,
+)
+
+DEAD = "dead"
+
+
+def _message_of(element: Any) -> RawMessage:
+    return element if isinstance(element, RawMessage) else element.message
+
+
+def dead_letter(element: Any, stage: str, exc: BaseException) -> DeadLetterRecord:
+    return DeadLetterRecord(
+        message=_message_of(element),
+        stage=stage,
+        error_class=type(exc).__name__,
+        error_message=str(exc) or repr(exc),
+        article_id=getattr(element, "id", None),
+        traceback="".join(traceback.format_exception(exc))[-4000:],
+    )
+
+
+class RunStageFn(beam.DoFn):  # type: ignore[misc]
+    """Apply ``fn``; time it into the article; route any exception to the DLQ output."""
+
+    def __init__(self, stage: str, fn: Callable[[Any], Article]) -> None:
+        self.stage = stage
+        self.fn = fn
+
+    def process(self, element: Any) -> Iterator[Any]:
+        started = time.perf_counter_ns()
+        try:
+            result = self.fn(element)
+        except Exception as exc:  # noqa: BLE001 - every failure is data for the DLQ
+            yield pvalue.TaggedOutput(DEAD, dead_letter(element, self.stage, exc))
+            return
+        micros = (time.perf_counter_ns() - started) // 1000
+        yield replace(result, stage_micros=(*result.stage_micros, (self.stage, micros)))
+
+
+class RunStage(beam.PTransform):  # type: ignore[misc]
+    """``pcoll | RunStage("clean", fn)`` -> ``(ok, dead)``."""
+
+    def __init__(self, stage: str, fn: Callable[[Any], Article]) -> None:
+        super().__init__()
+        self.stage = stage
+        self.fn = fn
+
+    def expand(self, pcoll: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+        results = pcoll | beam.ParDo(RunStageFn(self.stage, self.fn)).with_outputs(
+            DEAD, main="ok"
+        )
+        return results.ok, results[DEAD]
+
+
+class EncodeFn(beam.DoFn):  # type: ignore[misc]
+    """Article -> EnrichedArticle record; DeadLetterRecord -> DeadLetter record.
+
+    Encoding validates the record against its schema; an article that fails becomes a
+    dead letter of stage ``encode`` (on the ``dead`` output) rather than being lost.
+    """
+
+    def __init__(self, settings: Settings, with_processing: bool = True) -> None:
+        self.settings = settings
+        self.with_processing = with_processing
+
+    def setup(self) -> None:
+        self._codec = Codec(self.settings.schema_registry_url)
+
+    def process(self, element: Article | DeadLetterRecord) -> Iterator[Any]:
+        if isinstance(element, DeadLetterRecord):
+            yield self._dead_letter_record(element)
+            return
+        try:
+            now = datetime.now(UTC) if self.with_processing else None
+            value = to_enriched(element, processed_at=now)
+            topic = self.settings.enriched_topic
+            payload = self._codec.encode("EnrichedArticle", value, topic)
+        except Exception as exc:  # noqa: BLE001
+            yield self._dead_letter_record(dead_letter(element, "encode", exc))
+            return
+        yield OutputRecord(
+            topic=topic,
+            key=element.id.encode("utf-8"),
+            schema="EnrichedArticle",
+            value=value,
+            payload=payload,
+            headers=_provenance_headers(element.message),
+        )
+
+    def _dead_letter_record(self, dead: DeadLetterRecord) -> OutputRecord:
+        value = to_dead_letter(dead)
+        topic = self.settings.dlq_topic
+        return OutputRecord(
+            topic=topic,
+            key=dead.message.key,
+            schema="DeadLetter",
+            value=value,
+            payload=self._codec.encode("DeadLetter", value, topic),
+            headers=connect_error_headers(dead),
+        )
+
+
+def _provenance_headers(message: RawMessage) -> tuple[tuple[str, bytes], ...]:
+    prov = message.provenance
+    pairs = [("newswire.source.kind", prov.kind)]
+    if prov.topic is not None:
+        pairs += [
+            ("newswire.source.topic", prov.topic),
+            ("newswire.source.partition", str(prov.partition)),
+            ("newswire.source.offset", str(prov.offset)),
+        ]
+    if prov.file is not None:
+        pairs.append(("newswire.source.file", prov.file))
+    return tuple((k, v.encode("utf-8")) for k, v in pairs)
