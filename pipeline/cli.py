@@ -7,6 +7,7 @@ Beam untouched as pipeline options.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from collections import Counter
@@ -30,7 +31,7 @@ app = typer.Typer(
 )
 broker_app = typer.Typer(help="The embedded Kafka-compatible broker (loopback only).")
 app.add_typer(broker_app, name="broker")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -245,8 +246,10 @@ def replay(
         _fail(str(exc))
     started = time.monotonic()
     run_graph(
-        lambda p: build_replay(p, settings, messages)
-        | "Write" >> WriteReplayOutput(output, settings, shards)
+        lambda p: (
+            build_replay(p, settings, messages)
+            | "Write" >> WriteReplayOutput(output, settings, shards)
+        )
     )
     err.print(f"replayed {len(messages)} inputs in {time.monotonic() - started:.1f} s")
 
@@ -309,13 +312,13 @@ def demo(
 
 
 def _print_demo(enriched: list[dict[str, Any]], dead: list[dict[str, Any]], secs: float) -> None:
-    out = Console()
+    out = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title="news.enriched", show_lines=True)
     for col in ("id", "title", "last paragraph of the clean body", "removed"):
         table.add_column(col, overflow="fold")
     for rec in enriched:
         last = rec["body"].rsplit("\n\n", 1)[-1]
-        removed = "\n".join(f"{s['rule']}: {s['text']!r}" for s in rec["removed_spans"])
+        removed = "\n".join(f"{s['rule']}: {s['text'].strip()!r}" for s in rec["removed_spans"])
         table.add_row(rec["id"][:24], rec["title"] or "", last[:160], removed or "-")
     out.print(table)
     dlq = Table(title="news.dlq", show_lines=True)
@@ -340,6 +343,8 @@ def version() -> None:
 
 
 def main() -> None:
+    # Beam logs an irrelevant GCP warning ("apitools not found") at import time.
+    logging.getLogger().setLevel(logging.ERROR)
     try:
         app()
     except NewswireError as exc:

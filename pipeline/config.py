@@ -9,6 +9,7 @@ Secrets are excluded from ``repr`` and from :meth:`Settings.redacted`.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import tomllib
 import types
@@ -190,7 +191,7 @@ def reference_table() -> list[tuple[str, str, str, str]]:
     docs: dict[str, str] = {}
     tree = ast.parse(inspect.getsource(Settings))
     body = tree.body[0].body  # type: ignore[attr-defined]
-    for node, nxt in zip(body, body[1:], strict=False):
+    for node, nxt in itertools.pairwise(body):
         if (
             isinstance(node, ast.AnnAssign)
             and isinstance(node.target, ast.Name)

@@ -22,7 +22,7 @@ from pipeline.records import RawMessage
 from pipeline.transforms import EncodeFn, RunStage
 
 
-class EnrichArticles(beam.PTransform):  # type: ignore[misc]
+class EnrichArticles(beam.PTransform):
     """RawMessage -> OutputRecords, as a dict of PCollections by label.
 
     ``"enriched"`` holds the news.enriched records; ``"dead_<stage>"`` holds each stage's

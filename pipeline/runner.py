@@ -39,6 +39,7 @@ def run_graph(
 def quiet_libraries(verbose: bool = False) -> None:
     """kafka-python logs every dropped connection at ERROR; keep that for --verbose."""
     level = logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)
     for name in ("kafka", "apache_beam", "stanza"):
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.CRITICAL)

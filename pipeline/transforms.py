@@ -48,7 +48,7 @@ def dead_letter(element: Any, stage: str, exc: BaseException) -> DeadLetterRecor
     )
 
 
-class RunStageFn(beam.DoFn):  # type: ignore[misc]
+class RunStageFn(beam.DoFn):
     """Apply ``fn``; time it into the article; route any exception to the DLQ output."""
 
     def __init__(self, stage: str, fn: Callable[[Any], Article]) -> None:
@@ -59,14 +59,14 @@ class RunStageFn(beam.DoFn):  # type: ignore[misc]
         started = time.perf_counter_ns()
         try:
             result = self.fn(element)
-        except Exception as exc:  # noqa: BLE001 - every failure is data for the DLQ
+        except Exception as exc:
             yield pvalue.TaggedOutput(DEAD, dead_letter(element, self.stage, exc))
             return
         micros = (time.perf_counter_ns() - started) // 1000
         yield replace(result, stage_micros=(*result.stage_micros, (self.stage, micros)))
 
 
-class RunStage(beam.PTransform):  # type: ignore[misc]
+class RunStage(beam.PTransform):
     """``pcoll | RunStage("clean", fn)`` -> ``(ok, dead)``."""
 
     def __init__(self, stage: str, fn: Callable[[Any], Article]) -> None:
@@ -75,13 +75,11 @@ class RunStage(beam.PTransform):  # type: ignore[misc]
         self.fn = fn
 
     def expand(self, pcoll: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
-        results = pcoll | beam.ParDo(RunStageFn(self.stage, self.fn)).with_outputs(
-            DEAD, main="ok"
-        )
+        results = pcoll | beam.ParDo(RunStageFn(self.stage, self.fn)).with_outputs(DEAD, main="ok")
         return results.ok, results[DEAD]
 
 
-class EncodeFn(beam.DoFn):  # type: ignore[misc]
+class EncodeFn(beam.DoFn):
     """Article -> EnrichedArticle record; DeadLetterRecord -> DeadLetter record.
 
     Encoding validates the record against its schema; an article that fails becomes a
@@ -104,7 +102,7 @@ class EncodeFn(beam.DoFn):  # type: ignore[misc]
             value = to_enriched(element, processed_at=now)
             topic = self.settings.enriched_topic
             payload = self._codec.encode("EnrichedArticle", value, topic)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             yield self._dead_letter_record(dead_letter(element, "encode", exc))
             return
         yield OutputRecord(

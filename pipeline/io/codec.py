@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import fastavro
-from fastavro.schema import expand_schema, fingerprint, load_schema, to_parsing_canonical_form
+from fastavro.schema import fingerprint, load_schema, to_parsing_canonical_form
 
 from pipeline import SCHEMA_VERSION
 
@@ -53,12 +53,51 @@ def parsed_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+def _schema_json(name: str) -> dict[str, Any]:
+    path = schema_dir() / f"{full_name(name)}.avsc"
+    if not path.exists():
+        raise CodecError(f"no schema file {path}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def _inline(node: Any, defined: set[str]) -> Any:
+    """Replace the first reference to each project type by its definition (Avro allows one)."""
+    if isinstance(node, str):
+        if node.startswith(f"{SCHEMA_VERSION}.") and node not in defined:
+            return _inline(_schema_json(node), defined)
+        return node
+    if isinstance(node, list):
+        return [_inline(branch, defined) for branch in node]
+    if not isinstance(node, dict):
+        return node
+    out = dict(node)
+    if node.get("type") in ("record", "enum", "fixed"):
+        namespace = node.get("namespace", SCHEMA_VERSION)
+        defined.add(node["name"] if "." in node["name"] else f"{namespace}.{node['name']}")
+    if "fields" in node:
+        out["fields"] = [{**f, "type": _inline(f["type"], defined)} for f in node["fields"]]
+    for key in ("items", "values"):
+        if key in node:
+            out[key] = _inline(node[key], defined)
+    if isinstance(node.get("type"), (dict, list)) or (
+        isinstance(node.get("type"), str) and node["type"].startswith(f"{SCHEMA_VERSION}.")
+    ):
+        out["type"] = _inline(node["type"], defined)
+    return out
+
+
 @cache
 def standalone_schema(name: str) -> dict[str, Any]:
-    """The schema with every named type inlined: what registries and container files get."""
-    expanded = expand_schema(parsed_schema(name))
-    assert isinstance(expanded, dict)
-    return expanded
+    """One self-contained schema (each named type defined once, at its first use).
+
+    This is what registries and Avro container files get; it parses to the same
+    canonical form as :func:`parsed_schema`.
+    """
+    result = _inline(_schema_json(name), set())
+    assert isinstance(result, dict)
+    return result
 
 
 @cache

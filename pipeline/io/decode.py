@@ -103,7 +103,7 @@ def decode_message(message: RawMessage, *, max_bytes: int = 1_048_576) -> Articl
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InvalidJSON(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+            raise InvalidJSON(f"invalid JSON: {exc}") from exc
         except RecursionError as exc:
             raise InvalidJSON("invalid JSON: nested too deeply") from exc
         if not isinstance(obj, dict):

@@ -41,7 +41,7 @@ def shared_producer(settings: Settings) -> KafkaProducer:
         return _producers[settings]
 
 
-class WriteToKafkaFn(beam.DoFn):  # type: ignore[misc]
+class WriteToKafkaFn(beam.DoFn):
     """Send each :class:`OutputRecord`'s encoded payload; flush at the end of the bundle."""
 
     def __init__(self, settings: Settings) -> None:
@@ -66,7 +66,7 @@ class WriteToKafkaFn(beam.DoFn):  # type: ignore[misc]
             future.get(timeout=0)  # raises the send error, failing the bundle
 
 
-class WriteToKafka(beam.PTransform):  # type: ignore[misc]
+class WriteToKafka(beam.PTransform):
     def __init__(self, settings: Settings) -> None:
         super().__init__()
         self.settings = settings

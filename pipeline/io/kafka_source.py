@@ -78,7 +78,7 @@ class PartitionSpec:
         return TopicPartition(self.topic, self.partition)
 
 
-class PartitionRestrictionProvider(RestrictionProvider):  # type: ignore[misc]
+class PartitionRestrictionProvider(RestrictionProvider):
     """Initial restriction of a partition: [resume offset, unbounded)."""
 
     def initial_restriction(self, element: PartitionSpec) -> OffsetRange:
@@ -99,7 +99,7 @@ class PartitionRestrictionProvider(RestrictionProvider):  # type: ignore[misc]
         yield restriction  # one reader per partition keeps per-partition order
 
 
-class ListPartitionsFn(beam.DoFn):  # type: ignore[misc]
+class ListPartitionsFn(beam.DoFn):
     """topic -> (topic, partition) for each of its partitions."""
 
     def __init__(self, settings: Settings) -> None:
@@ -117,7 +117,10 @@ class ListPartitionsFn(beam.DoFn):  # type: ignore[misc]
             yield PartitionSpec(self.settings, topic, partition)
 
 
-class ReadPartitionFn(beam.DoFn):  # type: ignore[misc]
+TRACKER = beam.DoFn.RestrictionParam(PartitionRestrictionProvider())
+
+
+class ReadPartitionFn(beam.DoFn):
     """Splittable DoFn reading one Kafka partition from its restriction's start."""
 
     def __init__(
@@ -155,7 +158,7 @@ class ReadPartitionFn(beam.DoFn):  # type: ignore[misc]
         self,
         element: PartitionSpec,
         finalizer: Any = beam.DoFn.BundleFinalizerParam,
-        tracker: Any = beam.DoFn.RestrictionParam(PartitionRestrictionProvider()),
+        tracker: Any = TRACKER,
     ) -> Iterator[RawMessage]:
         tp = element.tp
         restriction: OffsetRange = tracker.current_restriction()
@@ -194,9 +197,9 @@ class ReadPartitionFn(beam.DoFn):  # type: ignore[misc]
         tracker.defer_remainder()
 
     def _finished(self, tp: TopicPartition, consumer: KafkaConsumer) -> bool:
-        if self.idle_timeout_s is not None:
-            if time.monotonic() - self._last_record[tp] >= self.idle_timeout_s:
-                return True
+        idle = time.monotonic() - self._last_record[tp]
+        if self.idle_timeout_s is not None and idle >= self.idle_timeout_s:
+            return True
         if self.stop_when_caught_up:
             with self._lock:
                 end = consumer.end_offsets([tp])[tp]
@@ -212,7 +215,7 @@ class ReadPartitionFn(beam.DoFn):  # type: ignore[misc]
             log.warning("offset commit for %s at %d failed: %s", tp, offset, exc)
 
 
-class ReadFromKafka(beam.PTransform):  # type: ignore[misc]
+class ReadFromKafka(beam.PTransform):
     """Read a topic as :class:`RawMessage` elements; see the module docstring."""
 
     def __init__(

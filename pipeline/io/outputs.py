@@ -39,7 +39,7 @@ def to_json_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, default=_json_default, sort_keys=False)
 
 
-class PrintJsonLinesFn(beam.DoFn):  # type: ignore[misc]
+class PrintJsonLinesFn(beam.DoFn):
     """Enriched records to stdout, dead letters to stderr, one JSON object a line."""
 
     def process(self, record: OutputRecord) -> None:
@@ -63,7 +63,7 @@ def _strip_extension(path: str, ext: str) -> str:
     return path[: -len(ext)] if path.endswith(ext) else path
 
 
-class WriteReplayOutput(beam.PTransform):  # type: ignore[misc]
+class WriteReplayOutput(beam.PTransform):
     """Write OutputRecords to ``-``, ``*.jsonl``, ``*.avro`` or ``kafka:TOPIC``."""
 
     def __init__(self, output: str, settings: Settings, num_shards: int = 1) -> None:

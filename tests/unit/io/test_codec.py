@@ -8,24 +8,30 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import Any, ClassVar
 
 import fastavro
 import pytest
-from fastavro.schema import load_schema
+from fastavro.schema import load_schema, parse_schema, to_parsing_canonical_form
 
 from pipeline.io.codec import (
     Codec,
     CodecError,
     decode_body,
+    parsed_schema,
     schema_dir,
     schema_fingerprint,
+    standalone_schema,
 )
-from pipeline.records import Provenance, RawMessage, DeadLetterRecord, to_dead_letter
+from pipeline.records import DeadLetterRecord, Provenance, RawMessage, to_dead_letter
 
 DEAD = to_dead_letter(
     DeadLetterRecord(
-        message=RawMessage(value=b"\xff", key=b"k", provenance=Provenance(kind="kafka", topic="t", partition=1, offset=2, timestamp_ms=0)),
+        message=RawMessage(
+            value=b"\xff",
+            key=b"k",
+            provenance=Provenance(kind="kafka", topic="t", partition=1, offset=2, timestamp_ms=0),
+        ),
         stage="decode",
         error_class="InvalidEncoding",
         error_message="bad",
@@ -49,7 +55,9 @@ def test_single_object_bytes_are_exact() -> None:
 def test_roundtrip_and_unknown_framing() -> None:
     codec = Codec()
     name, record = codec.decode(codec.encode("DeadLetter", DEAD))
-    assert name == "DeadLetter" and record == decode_body("DeadLetter", codec.encode("DeadLetter", DEAD)[10:])
+    assert name == "DeadLetter" and record == decode_body(
+        "DeadLetter", codec.encode("DeadLetter", DEAD)[10:]
+    )
     with pytest.raises(CodecError, match="unknown schema fingerprint"):
         codec.decode(b"\xc3\x01" + b"\x00" * 8 + b"x")
     with pytest.raises(CodecError, match="neither"):
@@ -64,8 +72,8 @@ def test_schema_validation_rejects_wrong_records() -> None:
 class _Registry(BaseHTTPRequestHandler):
     """Just enough of the Confluent Schema Registry REST API to test the client."""
 
-    subjects: dict[str, int] = {}
-    schemas: dict[int, str] = {}
+    subjects: ClassVar[dict[str, int]] = {}
+    schemas: ClassVar[dict[int, str]] = {}
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -110,3 +118,12 @@ def test_confluent_wire_format_with_registry(registry_url: str) -> None:
     assert Codec(registry_url).decode(data) == ("DeadLetter", decode_body("DeadLetter", data[5:]))
     with pytest.raises(CodecError, match="no schema registry"):
         Codec().decode(data)
+
+
+@pytest.mark.parametrize("name", ["RawArticle", "EnrichedArticle", "Event", "DeadLetter"])
+def test_standalone_schema_is_the_same_schema(name: str) -> None:
+    standalone = standalone_schema(name)
+    assert "newswire.v1." not in json.dumps(standalone).split('"name"')[0]
+    assert to_parsing_canonical_form(parse_schema(standalone)) == to_parsing_canonical_form(
+        parsed_schema(name)
+    )
