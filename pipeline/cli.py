@@ -31,6 +31,8 @@ app = typer.Typer(
 )
 broker_app = typer.Typer(help="The embedded Kafka-compatible broker (loopback only).")
 app.add_typer(broker_app, name="broker")
+models_app = typer.Typer(help="Stanza models: download, list, path.")
+app.add_typer(models_app, name="models")
 err = Console(stderr=True, soft_wrap=True)
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -160,6 +162,87 @@ def _progress() -> Progress:
     )
 
 
+ModelsDirOpt = Annotated[
+    Path | None, typer.Option("--models-dir", help="Where downloaded models live.")
+]
+
+
+@models_app.command("download")
+def models_download(
+    languages: Annotated[list[str], typer.Argument(help="ISO 639-1 codes, e.g. ar en.")],
+    models_dir: ModelsDirOpt = None,
+    config: ConfigOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Download the official Stanza models (needs the internet; done at image build time).
+
+    Example: `newswire models download ar en --models-dir /models`
+    """
+    from pipeline.nlp import models
+
+    settings = _settings(
+        None, config, state_dir, models_dir=str(models_dir) if models_dir else None
+    )
+    for lang in languages:
+        try:
+            target = models.download(settings, lang)
+        except Exception as exc:  # noqa: BLE001 - network and hub errors, reported plainly
+            _fail(f"downloading {lang} failed: {type(exc).__name__}: {exc}")
+        err.print(f"{lang}: installed in {target}")
+
+
+@models_app.command("list")
+def models_list(
+    models_dir: ModelsDirOpt = None, config: ConfigOpt = None, state_dir: StateOpt = None
+) -> None:
+    """List installed languages, where their models are, and their size.
+
+    Example: `newswire models list`
+    """
+    from pipeline.nlp import models
+
+    settings = _settings(
+        None, config, state_dir, models_dir=str(models_dir) if models_dir else None
+    )
+    for found in models.installed(settings):
+        print(
+            json.dumps(
+                {
+                    "language": found.lang,
+                    "directory": str(found.directory),
+                    "packages": found.packages,
+                    "megabytes": round(found.size_bytes / 1e6, 2),
+                }
+            )
+        )
+
+
+@models_app.command("path")
+def models_path(
+    language: Annotated[str | None, typer.Argument(help="A language; none: download dir.")] = None,
+    models_dir: ModelsDirOpt = None,
+    config: ConfigOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Print the directory models are downloaded to, or that serves LANGUAGE.
+
+    Example: `newswire models path ar`
+    """
+    from pipeline.nlp import models
+
+    settings = _settings(
+        None, config, state_dir, models_dir=str(models_dir) if models_dir else None
+    )
+    if language is None:
+        print(models.default_download_dir(settings))
+        return
+    found = models.find(settings, language)
+    if found is None:
+        _fail(f"no models for {language}; install with `{models.install_command(language)}`")
+    else:
+        print(found.directory)
+
+
 @app.command()
 def produce(
     files: Annotated[list[Path], typer.Argument(help="Text, JSON Lines (.gz too) or folders.")],
@@ -188,6 +271,9 @@ def run(
         float | None, typer.Option(help="Stop after this many seconds with nothing new.")
     ] = None,
     group_id: Annotated[str | None, typer.Option(help="Consumer group.")] = None,
+    require_languages: Annotated[
+        str | None, typer.Option(help="Fail at start-up unless these (a,b) have models.")
+    ] = None,
     config: ConfigOpt = None,
     state_dir: StateOpt = None,
     verbose: VerboseOpt = False,
@@ -201,9 +287,15 @@ def run(
     from pipeline.runner import quiet_libraries, run_graph
 
     quiet_libraries(verbose)
-    settings = _settings(bootstrap, config, state_dir, group_id=group_id)
-    _require_broker(settings)
+    settings = _settings(
+        bootstrap, config, state_dir, group_id=group_id, require_languages=require_languages
+    )
     from pipeline.io import broker
+    from pipeline.nlp import models
+
+    if settings.require_languages:
+        models.require(settings, [x.strip() for x in settings.require_languages.split(",")])
+    _require_broker(settings)
 
     broker.ensure_topics(settings)
     err.print(f"newswire {__version__}: reading {settings.raw_topic} at {settings.bootstrap}")

@@ -78,7 +78,13 @@ class Settings:
     ssl_password: str | None = field(default=None, repr=False, metadata=SECRET)
     """Password of the client private key (secret: never logged)."""
     models_dir: str | None = None
-    """Stanza model directory; None means the project's default."""
+    """Stanza models from `newswire models download`; None: STATE_DIR/stanza. The tiny
+    shipped models are the fallback."""
+    require_languages: str | None = None
+    """Comma-separated languages whose models must be installed; `run` fails at start-up
+    otherwise (e.g. "ar,en")."""
+    nlp_batch_size: int = 32
+    """Most articles handed to Stanza at once (batched within a bundle)."""
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict with secrets masked, safe to log."""

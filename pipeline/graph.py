@@ -15,11 +15,13 @@ import apache_beam as beam
 
 from pipeline.clean.stage import clean_stage
 from pipeline.config import Settings
+from pipeline.entities.group import entities_stage
 from pipeline.io.decode import decode_message
 from pipeline.io.kafka_sink import WriteToKafka
 from pipeline.io.kafka_source import ReadFromKafka
+from pipeline.nlp.stage import NlpStage, language_stage
 from pipeline.records import RawMessage
-from pipeline.transforms import EncodeFn, RunStage
+from pipeline.transforms import EncodeFn, RunBatchStage, RunStage
 
 
 class EnrichArticles(beam.PTransform):
@@ -40,8 +42,21 @@ class EnrichArticles(beam.PTransform):
         decode = partial(decode_message, max_bytes=self.settings.max_message_bytes)
         articles, dead_decode = messages | "Decode" >> RunStage("decode", decode)
         cleaned, dead_clean = articles | "Clean" >> RunStage("clean", clean_stage)
+        identified, dead_language = cleaned | "Language" >> RunStage("language", language_stage)
+        nlp = NlpStage(self.settings)
+        annotated, dead_nlp = identified | "Nlp" >> RunBatchStage(
+            "nlp", nlp, self.settings.nlp_batch_size
+        )
+        resolved, dead_entities = annotated | "Entities" >> RunStage("entities", entities_stage)
         encode = EncodeFn(self.settings, self.with_processing)
-        outputs = {"enriched": cleaned, "dead_decode": dead_decode, "dead_clean": dead_clean}
+        outputs = {
+            "enriched": resolved,
+            "dead_decode": dead_decode,
+            "dead_clean": dead_clean,
+            "dead_language": dead_language,
+            "dead_nlp": dead_nlp,
+            "dead_entities": dead_entities,
+        }
         return {
             label: pcoll | f"Encode_{label}" >> beam.ParDo(encode)
             for label, pcoll in outputs.items()

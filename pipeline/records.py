@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline import SCHEMA_VERSION, __version__
+from pipeline.nlp.base import Mention, ParsedSentence
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ class Article:
     rule_sets: tuple[str, ...] = ()
     # Filled by later stages (language, nlp, entities, events).
     language: dict[str, Any] | None = None
-    sentences: tuple[dict[str, Any], ...] = ()
+    sentences: tuple[ParsedSentence, ...] = ()
+    mentions: tuple[Mention, ...] = ()
     entities: tuple[dict[str, Any], ...] = ()
     events: tuple[dict[str, Any], ...] = ()
     warnings: tuple[str, ...] = ()
@@ -136,7 +138,9 @@ def to_enriched(article: Article, *, processed_at: datetime | None = None) -> di
         ],
         "normalisations": dict(article.normalisations),
         "rule_sets": list(article.rule_sets),
-        "sentences": [dict(s) for s in article.sentences],
+        "sentences": [
+            {"index": s.index, "start": s.start, "end": s.end} for s in article.sentences
+        ],
         "entities": [dict(e) for e in article.entities],
         "events": [dict(e) for e in article.events],
         "warnings": list(article.warnings),

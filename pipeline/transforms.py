@@ -59,7 +59,7 @@ class RunStageFn(beam.DoFn):
         started = time.perf_counter_ns()
         try:
             result = self.fn(element)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure is data for the DLQ
             yield pvalue.TaggedOutput(DEAD, dead_letter(element, self.stage, exc))
             return
         micros = (time.perf_counter_ns() - started) // 1000
@@ -76,6 +76,46 @@ class RunStage(beam.PTransform):
 
     def expand(self, pcoll: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         results = pcoll | beam.ParDo(RunStageFn(self.stage, self.fn)).with_outputs(DEAD, main="ok")
+        return results.ok, results[DEAD]
+
+
+class RunBatchStageFn(beam.DoFn):
+    """Apply a batch function (list in, one result or exception per element out)."""
+
+    def __init__(self, stage: str, fn: Callable[[list[Any]], list[Any]]) -> None:
+        self.stage = stage
+        self.fn = fn
+
+    def process(self, batch: list[Any]) -> Iterator[Any]:
+        started = time.perf_counter_ns()
+        try:
+            results = self.fn(batch)
+        except Exception as exc:  # noqa: BLE001 - the whole batch failed: each input is data
+            results = [exc] * len(batch)
+        micros = (time.perf_counter_ns() - started) // 1000 // max(len(batch), 1)
+        for element, result in zip(batch, results, strict=True):
+            if isinstance(result, Exception):
+                yield pvalue.TaggedOutput(DEAD, dead_letter(element, self.stage, result))
+            else:
+                yield replace(result, stage_micros=(*result.stage_micros, (self.stage, micros)))
+
+
+class RunBatchStage(beam.PTransform):
+    """Batch within the bundle (stays fused), then apply a batch stage -> ``(ok, dead)``."""
+
+    def __init__(self, stage: str, fn: Callable[[list[Any]], list[Any]], max_batch: int) -> None:
+        super().__init__()
+        self.stage = stage
+        self.fn = fn
+        self.max_batch = max_batch
+
+    def expand(self, pcoll: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
+        results = (
+            pcoll
+            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.max_batch)
+            | "Apply"
+            >> beam.ParDo(RunBatchStageFn(self.stage, self.fn)).with_outputs(DEAD, main="ok")
+        )
         return results.ok, results[DEAD]
 
 
@@ -102,7 +142,7 @@ class EncodeFn(beam.DoFn):
             value = to_enriched(element, processed_at=now)
             topic = self.settings.enriched_topic
             payload = self._codec.encode("EnrichedArticle", value, topic)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - an invalid record is dead-lettered
             yield self._dead_letter_record(dead_letter(element, "encode", exc))
             return
         yield OutputRecord(

@@ -46,7 +46,13 @@ def test_seed_and_samples_come_out_clean(kafka_settings: Settings) -> None:
     footer = [s for s in seed["removed_spans"] if s["text"].strip() == SEED_FOOTER]
     assert len(footer) == 1 and footer[0]["offset"] == len(seed["body"])
     assert seed["provenance"]["topic"] == kafka_settings.raw_topic
-    assert seed["processing"]["stage_micros"].keys() == {"decode", "clean"}
+    assert seed["processing"]["stage_micros"].keys() == {
+        "decode",
+        "clean",
+        "language",
+        "nlp",
+        "entities",
+    }
 
     reuters = next(r for r in enriched if r["title"].startswith("North Korea's Kim"))
     assert reuters["body"].endswith("said a senior official in Seoul.")

@@ -1,0 +1,1 @@
+"""Entities: mentions grouped into document-level entities (and, later, linked)."""

@@ -1,0 +1,1 @@
+"""NLP: language identification and Stanza (tokenize, mwt, pos, lemma, depparse, ner)."""
