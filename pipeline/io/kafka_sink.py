@@ -8,8 +8,6 @@ not written. One producer per process is shared by every sink instance.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from typing import Any
 
 import apache_beam as beam
 from kafka import KafkaProducer
@@ -51,13 +49,12 @@ class WriteToKafkaFn(beam.DoFn):
         self._producer = shared_producer(self.settings)
         self._pending: list[FutureRecordMetadata] = []
 
-    def process(self, record: OutputRecord) -> Iterator[Any]:
+    def process(self, record: OutputRecord) -> None:
         self._pending.append(
             self._producer.send(
                 record.topic, key=record.key, value=record.payload, headers=list(record.headers)
             )
         )
-        return iter(())
 
     def finish_bundle(self) -> None:
         self._producer.flush()
