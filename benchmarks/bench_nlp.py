@@ -49,12 +49,12 @@ def _clean_bodies(articles: list[dict[str, str]]) -> dict[str, list[str]]:
 
 def _pipelines(models: Path) -> dict[str, Any]:
     from pipeline.config import Settings
-    from pipeline.nlp import models as nlp_models
+    from pipeline.nlp import registry
 
     settings = Settings(models_dir=str(models))
     loaded = {}
     for lang in ("ar", "en"):
-        found = nlp_models.pipeline_for(settings, lang)
+        found = registry.pipeline_for(settings, lang)
         if found is None:
             raise SystemExit(f"no models for {lang} in {models}")
         loaded[lang] = found[0]

@@ -178,14 +178,14 @@ def models_download(
 
     Example: `newswire models download ar en --models-dir /models`
     """
-    from pipeline.nlp import models
+    from pipeline.nlp import registry
 
     settings = _settings(
         None, config, state_dir, models_dir=str(models_dir) if models_dir else None
     )
     for lang in languages:
         try:
-            target = models.download(settings, lang)
+            target = registry.download(settings, lang)
         except Exception as exc:  # noqa: BLE001 - network and hub errors, reported plainly
             _fail(f"downloading {lang} failed: {type(exc).__name__}: {exc}")
         err.print(f"{lang}: installed in {target}")
@@ -199,12 +199,12 @@ def models_list(
 
     Example: `newswire models list`
     """
-    from pipeline.nlp import models
+    from pipeline.nlp import registry
 
     settings = _settings(
         None, config, state_dir, models_dir=str(models_dir) if models_dir else None
     )
-    for found in models.installed(settings):
+    for found in registry.installed(settings):
         print(
             json.dumps(
                 {
@@ -228,17 +228,17 @@ def models_path(
 
     Example: `newswire models path ar`
     """
-    from pipeline.nlp import models
+    from pipeline.nlp import registry
 
     settings = _settings(
         None, config, state_dir, models_dir=str(models_dir) if models_dir else None
     )
     if language is None:
-        print(models.default_download_dir(settings))
+        print(registry.default_download_dir(settings))
         return
-    found = models.find(settings, language)
+    found = registry.find(settings, language)
     if found is None:
-        _fail(f"no models for {language}; install with `{models.install_command(language)}`")
+        _fail(f"no models for {language}; install with `{registry.install_command(language)}`")
     else:
         print(found.directory)
 
@@ -291,10 +291,10 @@ def run(
         bootstrap, config, state_dir, group_id=group_id, require_languages=require_languages
     )
     from pipeline.io import broker
-    from pipeline.nlp import models
+    from pipeline.nlp import registry
 
     if settings.require_languages:
-        models.require(settings, [x.strip() for x in settings.require_languages.split(",")])
+        registry.require(settings, [x.strip() for x in settings.require_languages.split(",")])
     _require_broker(settings)
 
     broker.ensure_topics(settings)

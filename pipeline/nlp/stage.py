@@ -10,7 +10,7 @@ from dataclasses import replace
 import stanza
 
 from pipeline.config import Settings
-from pipeline.nlp import models
+from pipeline.nlp import registry
 from pipeline.nlp.annotate import Annotation, annotate
 from pipeline.nlp.language import identify
 from pipeline.records import Article
@@ -28,7 +28,7 @@ def language_stage(article: Article) -> Article:
 def missing_models_warning(lang: str) -> str:
     return (
         f"nlp skipped: no Stanza models for language '{lang}'; "
-        f"install them with `{models.install_command(lang)}`"
+        f"install them with `{registry.install_command(lang)}`"
     )
 
 
@@ -49,7 +49,7 @@ class NlpStage:
             lang = (article.language or {}).get("code", "und")
             by_lang[lang].append(i)
         for lang, indices in by_lang.items():
-            loaded = models.pipeline_for(self.settings, lang)
+            loaded = registry.pipeline_for(self.settings, lang)
             if loaded is None:
                 self._warn_once(lang)
                 for i in indices:

@@ -10,7 +10,7 @@ import pytest
 from pipeline.clean import clean_article
 from pipeline.config import Settings
 from pipeline.errors import NewswireError
-from pipeline.nlp import models
+from pipeline.nlp import registry
 from pipeline.nlp.stage import NlpStage, language_stage
 from pipeline.records import Article, Provenance, RawMessage
 from tests.conftest import SEED
@@ -93,13 +93,13 @@ def test_a_poison_article_fails_alone(settings: Settings) -> None:
 
 
 def test_require_fails_fast_and_names_the_command(settings: Settings) -> None:
-    models.require(settings, ["ar", "en"])
+    registry.require(settings, ["ar", "en"])
     with pytest.raises(NewswireError, match="newswire models download fr"):
-        models.require(settings, ["ar", "fr"])
+        registry.require(settings, ["ar", "fr"])
 
 
 def test_models_are_found_in_the_download_dir_first(tmp_path: Path) -> None:
     settings = Settings(models_dir=str(tmp_path))
-    assert models.find(settings, "ar") is not None  # falls back to the shipped models
-    assert models.find(settings, "ar").directory == models.SHIPPED_DIR  # type: ignore[union-attr]
-    assert models.default_download_dir(settings) == tmp_path
+    assert registry.find(settings, "ar") is not None  # falls back to the shipped models
+    assert registry.find(settings, "ar").directory == registry.SHIPPED_DIR  # type: ignore[union-attr]
+    assert registry.default_download_dir(settings) == tmp_path

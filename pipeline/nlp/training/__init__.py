@@ -1,0 +1,1 @@
+"""Offline training of the tiny fallback Stanza models (corpus + build script)."""
