@@ -85,6 +85,10 @@ class Settings:
     otherwise (e.g. "ar,en")."""
     nlp_batch_size: int = 32
     """Most articles handed to Stanza at once (batched within a bundle)."""
+    torch_threads: int = 1
+    """torch intra-op threads per worker process. 1 by default: with 2 threads on a busy
+    2-core machine the live pipeline ran ~9x slower (OpenMP oversubscription); scale
+    out with more workers instead."""
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict with secrets masked, safe to log."""

@@ -15,7 +15,7 @@ import apache_beam as beam
 
 from pipeline.clean.stage import clean_stage
 from pipeline.config import Settings
-from pipeline.entities.group import entities_stage
+from pipeline.entities.stage import entities_stage
 from pipeline.io.decode import decode_message
 from pipeline.io.kafka_sink import WriteToKafka
 from pipeline.io.kafka_source import ReadFromKafka

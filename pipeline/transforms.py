@@ -101,7 +101,13 @@ class RunBatchStageFn(beam.DoFn):
 
 
 class RunBatchStage(beam.PTransform):
-    """Batch within the bundle (stays fused), then apply a batch stage -> ``(ok, dead)``."""
+    """Batch within the bundle (stays fused), then apply a batch stage -> ``(ok, dead)``.
+
+    The batch size is fixed rather than adaptive: BatchElements flushes what it holds at
+    the end of each bundle, so a full-size batch adds no latency, while its adaptive
+    mode restarts small batches in every bundle and paid Stanza's per-call cost for
+    almost every article (measured: 15 articles/s instead of hundreds on the tiny models).
+    """
 
     def __init__(self, stage: str, fn: Callable[[list[Any]], list[Any]], max_batch: int) -> None:
         super().__init__()
@@ -112,7 +118,8 @@ class RunBatchStage(beam.PTransform):
     def expand(self, pcoll: beam.PCollection) -> tuple[beam.PCollection, beam.PCollection]:
         results = (
             pcoll
-            | "Batch" >> beam.BatchElements(min_batch_size=1, max_batch_size=self.max_batch)
+            | "Batch"
+            >> beam.BatchElements(min_batch_size=self.max_batch, max_batch_size=self.max_batch)
             | "Apply"
             >> beam.ParDo(RunBatchStageFn(self.stage, self.fn)).with_outputs(DEAD, main="ok")
         )

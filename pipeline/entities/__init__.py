@@ -1,1 +1,1 @@
-"""Entities: mentions grouped into document-level entities (and, later, linked)."""
+"""Entities: mentions grouped into document-level entities, linked to a shipped dictionary."""

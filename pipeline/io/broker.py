@@ -84,6 +84,11 @@ def start(state_dir: str | Path, port: int, extra_args: Iterable[str] = ()) -> B
     """Start the broker on 127.0.0.1:port unless it already runs; wait until it answers."""
     current = status(state_dir)
     if current.running:
+        if current.port != port:
+            raise BrokerError(
+                f"a broker from {state_dir} already runs on port {current.port}, not {port}; "
+                "stop it with `newswire broker stop` or use another --state-dir"
+            )
         return current
     if port_open(port):
         raise BrokerError(f"port {port} is already in use by another process")

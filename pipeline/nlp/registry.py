@@ -114,7 +114,9 @@ def pipeline_for(settings: Settings, lang: str) -> tuple[Any, InstalledLanguage]
     with _lock:
         if key not in _pipelines:
             import stanza
+            import torch
 
+            torch.set_num_threads(settings.torch_threads)
             processors = [p for p in PROCESSORS if p in found.packages]
             _pipelines[key] = stanza.Pipeline(
                 lang,

@@ -1,8 +1,9 @@
-"""The seed and an English article through Kafka with the tiny Stanza models."""
+"""The seed and an English article through Kafka: tiny Stanza models, linked entities."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from kafka import KafkaProducer
@@ -21,22 +22,33 @@ ENGLISH = {
     "title": "Kim meets Shoigu",
     "body": "North Korean leader Kim Jong Un visited Russia on Saturday and met Defence "
     "Minister Sergei Shoigu, KCNA said.\n\nThe United States and South Korea warned "
-    "Pyongyang against supplying weapons to Moscow.",
+    "Pyongyang against supplying weapons to Moscow. Shoigu showed Kim the bombers.",
 }
 
 
-def test_sentences_and_mentions_slice_exactly(kafka_settings: Settings) -> None:
+@pytest.fixture(scope="module")
+def records(broker_settings: Settings) -> dict[str, dict[str, Any]]:
+    settings = broker_settings.replace(
+        raw_topic="nlp.raw",
+        enriched_topic="nlp.enriched",
+        events_topic="nlp.events",
+        dlq_topic="nlp.dlq",
+        group_id="nlp",
+    )
+    from pipeline.io import broker
+
+    broker.ensure_topics(settings)
     title, _, body = SEED.read_text(encoding="utf-8").partition("\n")
-    producer = KafkaProducer(**kafka_settings.kafka_client_config())
+    producer = KafkaProducer(**settings.kafka_client_config())
     for article in ({"id": "seed", "title": title, "body": body}, ENGLISH):
-        producer.send(kafka_settings.raw_topic, json.dumps(article, ensure_ascii=False).encode())
+        producer.send(settings.raw_topic, json.dumps(article, ensure_ascii=False).encode())
     producer.flush()
     producer.close()
-    run_graph(lambda p: build_live(p, kafka_settings, stop_when_caught_up=True))
+    run_graph(lambda p: build_live(p, settings, stop_when_caught_up=True))
+    return {r["id"]: r for _n, r in read_topic(settings, settings.enriched_topic, since={})}
 
-    records = {
-        r["id"]: r for _n, r in read_topic(kafka_settings, kafka_settings.enriched_topic, since={})
-    }
+
+def test_sentences_and_mentions_slice_exactly(records: dict[str, dict[str, Any]]) -> None:
     assert records.keys() == {"seed", "en-1"}
     assert records["seed"]["language"]["code"] == "ar"
     assert records["en-1"]["language"]["code"] == "en"
@@ -50,4 +62,51 @@ def test_sentences_and_mentions_slice_exactly(kafka_settings: Settings) -> None:
                 assert body[mention["start"] : mention["end"]] == mention["text"]
                 assert mention["extractor"] in {"stanza", "dictionary"}
         assert record["versions"]["models"]["stanza"]
+        assert record["versions"]["models"]["dictionary"].startswith("sha256:")
     assert records["seed"]["body"].endswith("وتحديات روسيا للنظام الدولي”.")
+
+
+def _by_name(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    entities = record["entities"]
+    names = [e["name"] for e in entities]
+    assert len(names) == len(set(names)), f"an entity is split in two: {names}"
+    return {e["name"]: e for e in entities}
+
+
+def test_seed_entities_are_resolved_and_linked(records: dict[str, dict[str, Any]]) -> None:
+    entities = _by_name(records["seed"])
+    shoigu = {m["text"] for m in entities["Sergei Shoigu"]["mentions"]}
+    assert {"سيرغي شويغو", "سيرجي شويجو"} <= shoigu  # both spellings, one entity
+    assert entities["Sergei Shoigu"]["type"] == "PER"
+    kim = [m["text"] for m in entities["Kim Jong Un"]["mentions"]]
+    assert kim.count("كيم") >= 2 and "كيم جونغ أون" in kim
+    expected = {
+        "Kim Jong Un": ("Q56226", "PRK"),
+        "Russia": ("Q159", "RUS"),
+        "North Korea": ("Q423", "PRK"),
+        "China": ("Q148", "CHN"),
+        "United States": ("Q30", "USA"),
+        "Seoul": ("Q8684", "KOR"),
+        "India": ("Q668", "IND"),
+        "United Nations Security Council": ("Q37470", None),
+        "G20": ("Q19771", None),
+    }
+    for name, (kb_id, country) in expected.items():
+        assert entities[name]["kb_id"] == kb_id, name
+        assert entities[name]["id"] == f"wd:{kb_id}"
+        if country:
+            assert entities[name]["country_code"] == country, name
+    kcna = entities["Korean Central News Agency"]
+    assert kcna["type"] == "ORG" and kcna["country_code"] == "PRK"
+    assert len(kcna["mentions"]) == 3
+
+
+def test_english_entities(records: dict[str, dict[str, Any]]) -> None:
+    entities = _by_name(records["en-1"])
+    assert [m["text"] for m in entities["Sergei Shoigu"]["mentions"]] == [
+        "Sergei Shoigu",
+        "Shoigu",
+    ]
+    assert {m["text"] for m in entities["Kim Jong Un"]["mentions"]} == {"Kim Jong Un", "Kim"}
+    assert entities["Pyongyang"]["country_code"] == "PRK"
+    assert entities["South Korea"]["kb_id"] == "Q884"

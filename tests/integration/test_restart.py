@@ -18,9 +18,9 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.integration
 
-ARTICLES = 12000
-KILL_EVERY = 2500
-POLL_RECORDS = 5
+ARTICLES = 3000
+KILL_EVERY = 700
+POLL_RECORDS = 20
 
 
 def _env(settings: Settings) -> dict[str, str]:
