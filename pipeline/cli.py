@@ -392,7 +392,7 @@ def demo(
     quiet_libraries(verbose)
     settings = _settings(bootstrap, config, state_dir)
     with broker.running_broker(settings):
-        outputs = (settings.enriched_topic, settings.dlq_topic)
+        outputs = (settings.enriched_topic, settings.events_topic, settings.dlq_topic)
         marks = {t: end_offsets(settings, t) for t in outputs}
         count = produce_files(settings, [SAMPLES], settings.raw_topic)
         err.print(f"produced {count} sample inputs to {settings.raw_topic}; running the pipeline")
@@ -400,10 +400,24 @@ def demo(
         run_graph(lambda p: build_live(p, settings, stop_when_caught_up=True))
         elapsed = time.monotonic() - started
         results = {t: [r for _, r in read_topic(settings, t, since=marks[t])] for t in outputs}
-    _print_demo(results[settings.enriched_topic], results[settings.dlq_topic], elapsed)
+    _print_demo(
+        results[settings.enriched_topic],
+        results[settings.events_topic],
+        results[settings.dlq_topic],
+        elapsed,
+    )
 
 
-def _print_demo(enriched: list[dict[str, Any]], dead: list[dict[str, Any]], secs: float) -> None:
+def _names(participants: list[dict[str, Any]]) -> str:
+    return " + ".join(p["name"] or p["text"] for p in participants) or "-"
+
+
+def _print_demo(
+    enriched: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    dead: list[dict[str, Any]],
+    secs: float,
+) -> None:
     out = Console(width=None if sys.stdout.isatty() else 160)
     table = Table(title="news.enriched", show_lines=True)
     for col in ("id", "title", "last paragraph of the clean body", "removed"):
@@ -413,6 +427,21 @@ def _print_demo(enriched: list[dict[str, Any]], dead: list[dict[str, Any]], secs
         removed = "\n".join(f"{s['rule']}: {s['text'].strip()!r}" for s in rec["removed_spans"])
         table.add_row(rec["id"][:24], rec["title"] or "", last[:160], removed or "-")
     out.print(table)
+    event_table = Table(title="news.events")
+    for col in ("article", "event", "actors", "recipients", "date", "flags", "trigger"):
+        event_table.add_column(col, overflow="fold")
+    for ev in events:
+        flags = [f for f in ("negated", "future", "hypothetical", "historical") if ev[f]]
+        event_table.add_row(
+            ev["article_id"][:16],
+            f"{ev['event_type']}/{ev['mode']}" if ev["mode"] else ev["event_type"],
+            _names(ev["actors"]),
+            _names(ev["recipients"]),
+            str(ev["event_date"] or "-"),
+            ",".join(flags) or "-",
+            ev["trigger_text"],
+        )
+    out.print(event_table)
     dlq = Table(title="news.dlq", show_lines=True)
     for col in ("source", "stage", "error"):
         dlq.add_column(col, overflow="fold")
@@ -423,7 +452,7 @@ def _print_demo(enriched: list[dict[str, Any]], dead: list[dict[str, Any]], secs
     out.print(dlq)
     stages = Counter(r["stage"] for r in dead)
     out.print(
-        f"{len(enriched)} enriched, {len(dead)} dead-lettered "
+        f"{len(enriched)} enriched, {len(events)} events, {len(dead)} dead-lettered "
         f"({', '.join(f'{k}: {v}' for k, v in sorted(stages.items())) or 'none'}) in {secs:.1f} s"
     )
 

@@ -16,6 +16,7 @@ import apache_beam as beam
 from pipeline.clean.stage import clean_stage
 from pipeline.config import Settings
 from pipeline.entities.stage import entities_stage
+from pipeline.events.stage import events_stage
 from pipeline.io.decode import decode_message
 from pipeline.io.kafka_sink import WriteToKafka
 from pipeline.io.kafka_source import ReadFromKafka
@@ -27,10 +28,11 @@ from pipeline.transforms import EncodeFn, RunBatchStage, RunStage
 class EnrichArticles(beam.PTransform):
     """RawMessage -> OutputRecords, as a dict of PCollections by label.
 
-    ``"enriched"`` holds the news.enriched records; ``"dead_<stage>"`` holds each stage's
-    dead letters (news.dlq). The outputs are deliberately not flattened: on the
-    FnApiRunner a Flatten breaks fusion, which would delay the writes to the end of the
-    run and let the source commit offsets before the records were written.
+    ``"enriched"`` holds the news.enriched records, each followed by its news.events
+    records; ``"dead_<stage>"`` holds each stage's dead letters (news.dlq). The outputs
+    are deliberately not flattened: on the FnApiRunner a Flatten breaks fusion, which
+    would delay the writes to the end of the run and let the source commit offsets
+    before the records were written.
     """
 
     def __init__(self, settings: Settings, with_processing: bool = True) -> None:
@@ -48,14 +50,16 @@ class EnrichArticles(beam.PTransform):
             "nlp", nlp, self.settings.nlp_batch_size
         )
         resolved, dead_entities = annotated | "Entities" >> RunStage("entities", entities_stage)
+        with_events, dead_events = resolved | "Events" >> RunStage("events", events_stage)
         encode = EncodeFn(self.settings, self.with_processing)
         outputs = {
-            "enriched": resolved,
+            "enriched": with_events,
             "dead_decode": dead_decode,
             "dead_clean": dead_clean,
             "dead_language": dead_language,
             "dead_nlp": dead_nlp,
             "dead_entities": dead_entities,
+            "dead_events": dead_events,
         }
         return {
             label: pcoll | f"Encode_{label}" >> beam.ParDo(encode)

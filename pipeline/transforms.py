@@ -127,7 +127,8 @@ class RunBatchStage(beam.PTransform):
 
 
 class EncodeFn(beam.DoFn):
-    """Article -> EnrichedArticle record; DeadLetterRecord -> DeadLetter record.
+    """Article -> EnrichedArticle record + one Event record per event (keyed by article
+    id, so an article's events share its partition); DeadLetterRecord -> DeadLetter.
 
     Encoding validates the record against its schema; an article that fails becomes a
     dead letter of stage ``encode`` (on the ``dead`` output) rather than being lost.
@@ -152,14 +153,13 @@ class EncodeFn(beam.DoFn):
         except Exception as exc:  # noqa: BLE001 - an invalid record is dead-lettered
             yield self._dead_letter_record(dead_letter(element, "encode", exc))
             return
-        yield OutputRecord(
-            topic=topic,
-            key=element.id.encode("utf-8"),
-            schema="EnrichedArticle",
-            value=value,
-            payload=payload,
-            headers=_provenance_headers(element.message),
-        )
+        key = element.id.encode("utf-8")
+        headers = _provenance_headers(element.message)
+        yield OutputRecord(topic, key, "EnrichedArticle", value, payload, headers)
+        events_topic = self.settings.events_topic
+        for event in value["events"]:  # validated above, as part of the article
+            payload = self._codec.encode("Event", event, events_topic)
+            yield OutputRecord(events_topic, key, "Event", event, payload, headers)
 
     def _dead_letter_record(self, dead: DeadLetterRecord) -> OutputRecord:
         value = to_dead_letter(dead)

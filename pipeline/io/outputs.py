@@ -2,8 +2,9 @@
 
 JSON mirrors the Avro record field for field: the same names, timestamps as ISO 8601
 strings, dates as ISO dates, bytes as base64. Enriched articles go to the output named;
-dead letters go beside it (``OUT.dlq.jsonl`` / ``OUT.dlq.avro``), or to stderr when the
-output is ``-``.
+events and dead letters go beside it (``OUT.events.avro``, ``OUT.dlq.avro``; likewise
+for JSON Lines). With ``-``, articles (their events inside) go to stdout and dead
+letters to stderr.
 """
 
 from __future__ import annotations
@@ -40,19 +41,30 @@ def to_json_line(record: dict[str, Any]) -> str:
 
 
 class PrintJsonLinesFn(beam.DoFn):
-    """Enriched records to stdout, dead letters to stderr, one JSON object a line."""
+    """Enriched records to stdout, dead letters to stderr, one JSON object a line.
+
+    Event records are not printed apart: each article line already holds its events.
+    """
 
     def process(self, record: OutputRecord) -> None:
+        if record.schema == "Event":
+            return
         stream = sys.stdout if record.schema == "EnrichedArticle" else sys.stderr
         stream.write(to_json_line(record.value) + "\n")
         stream.flush()
 
 
-def dlq_path(output: str) -> str:
+SIBLINGS = {"EnrichedArticle": None, "Event": "events", "DeadLetter": "dlq"}
+
+
+def sibling_path(output: str, kind: str | None) -> str:
+    """``out.avro`` -> ``out.<kind>.avro`` (``out.avro`` itself for kind None)."""
+    if kind is None:
+        return output
     path = Path(output)
     suffix = "".join(path.suffixes) or ".jsonl"
     base = path.name[: len(path.name) - len(suffix)] if path.suffixes else path.name
-    return str(path.with_name(f"{base}.dlq{suffix}"))
+    return str(path.with_name(f"{base}.{kind}{suffix}"))
 
 
 def _only(schema: str) -> beam.PTransform:
@@ -83,7 +95,8 @@ class WriteReplayOutput(beam.PTransform):
             )
             return records | "Retarget" >> retarget | "ToKafka" >> WriteToKafka(self.settings)
         shard_template = "" if self.num_shards == 1 else "-SSSSS-of-NNNNN"
-        for schema, path in (("EnrichedArticle", out), ("DeadLetter", dlq_path(out))):
+        for schema, kind in SIBLINGS.items():
+            path = sibling_path(out, kind)
             values = (
                 records | f"Only{schema}" >> _only(schema) | f"Value{schema}" >> beam.Map(_value)
             )

@@ -52,6 +52,7 @@ def test_seed_and_samples_come_out_clean(kafka_settings: Settings) -> None:
         "language",
         "nlp",
         "entities",
+        "events",
     }
 
     reuters = next(r for r in enriched if r["title"].startswith("North Korea's Kim"))

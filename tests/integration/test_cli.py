@@ -59,6 +59,10 @@ def test_replay_to_avro_files_and_dead_letters(tmp_path: Path) -> None:
         enriched = list(fastavro.reader(fh))
     with (tmp_path / "enriched.dlq.avro").open("rb") as fh:
         dead = list(fastavro.reader(fh))
+    with (tmp_path / "enriched.events.avro").open("rb") as fh:
+        events = list(fastavro.reader(fh))
+    assert events == [e for a in enriched for e in a["events"]]
+    assert {e["event_type"] for e in events} >= {"CONSULT", "MOBILIZE", "SANCTION"}
     assert len(enriched) == 6 and len(dead) == 3
     assert {d["error_class"] for d in dead} == {"InvalidJSON", "InvalidField", "EmptyBody"}
     again = tmp_path / "again.avro"
@@ -83,6 +87,9 @@ def test_broker_lifecycle_produce_run_tail(tmp_path: Path) -> None:
         tail = newswire("tail", "--from-beginning", "--limit", "3", env=env)
         records = [json.loads(line) for line in tail.stdout.splitlines()]
         assert len(records) == 3 and all("body" in r for r in records)
+        events = newswire("tail", "news.events", "--from-beginning", "--limit", "2", env=env)
+        assert all(json.loads(line)["event_type"] for line in events.stdout.splitlines())
+        assert len(events.stdout.splitlines()) == 2
         dlq = newswire("tail", "news.dlq", "--from-beginning", "--limit", "3", env=env)
         assert {json.loads(line)["stage"] for line in dlq.stdout.splitlines()} == {"decode"}
     finally:
@@ -106,7 +113,8 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     }
     result = newswire("demo", env=env)
     assert result.returncode == 0, result.stderr
-    assert "6 enriched, 3 dead-lettered" in " ".join(result.stdout.split())
+    assert "6 enriched," in result.stdout and "3 dead-lettered" in result.stdout
+    assert "CONSULT/visit" in result.stdout
     assert "common.trailing_id_slug" in result.stdout
     assert not broker.status(tmp_path).running  # the demo stopped the broker it started
 

@@ -1,4 +1,4 @@
-"""The seed and an English article through Kafka: tiny Stanza models, linked entities."""
+"""The seed and an English article through Kafka: tiny Stanza models, entities, events."""
 
 from __future__ import annotations
 
@@ -26,8 +26,11 @@ ENGLISH = {
 }
 
 
+Outputs = dict[str, list[dict[str, Any]]]
+
+
 @pytest.fixture(scope="module")
-def records(broker_settings: Settings) -> dict[str, dict[str, Any]]:
+def outputs(broker_settings: Settings) -> Outputs:
     settings = broker_settings.replace(
         raw_topic="nlp.raw",
         enriched_topic="nlp.enriched",
@@ -40,12 +43,22 @@ def records(broker_settings: Settings) -> dict[str, dict[str, Any]]:
     broker.ensure_topics(settings)
     title, _, body = SEED.read_text(encoding="utf-8").partition("\n")
     producer = KafkaProducer(**settings.kafka_client_config())
-    for article in ({"id": "seed", "title": title, "body": body}, ENGLISH):
+    seed = {"id": "seed", "title": title, "body": body, "published_at": "2023-09-17T08:00:00Z"}
+    for article in (seed, ENGLISH):
         producer.send(settings.raw_topic, json.dumps(article, ensure_ascii=False).encode())
     producer.flush()
     producer.close()
     run_graph(lambda p: build_live(p, settings, stop_when_caught_up=True))
-    return {r["id"]: r for _n, r in read_topic(settings, settings.enriched_topic, since={})}
+    return {
+        topic: [r for _n, r in read_topic(settings, topic, since={})]
+        for topic in (settings.enriched_topic, settings.events_topic, settings.dlq_topic)
+    }
+
+
+@pytest.fixture(scope="module")
+def records(outputs: Outputs) -> dict[str, dict[str, Any]]:
+    assert outputs["nlp.dlq"] == []
+    return {r["id"]: r for r in outputs["nlp.enriched"]}
 
 
 def test_sentences_and_mentions_slice_exactly(records: dict[str, dict[str, Any]]) -> None:
@@ -110,3 +123,42 @@ def test_english_entities(records: dict[str, dict[str, Any]]) -> None:
     assert {m["text"] for m in entities["Kim Jong Un"]["mentions"]} == {"Kim Jong Un", "Kim"}
     assert entities["Pyongyang"]["country_code"] == "PRK"
     assert entities["South Korea"]["kb_id"] == "Q884"
+
+
+def _event(
+    events: list[dict[str, Any]], kind: str, actor: str, recipient: str | None = None
+) -> dict[str, Any]:
+    for ev in events:
+        actors = {p["name"] for p in ev["actors"]}
+        recipients = {p["name"] for p in ev["recipients"]}
+        label = f"{ev['event_type']}/{ev['mode']}" if ev["mode"] else ev["event_type"]
+        if label == kind and actor in actors and (recipient is None or recipient in recipients):
+            return ev
+    raise AssertionError(
+        f"no {kind} by {actor} -> {recipient} in {[e['event_type'] for e in events]}"
+    )
+
+
+def test_seed_events_on_the_events_topic(
+    outputs: Outputs, records: dict[str, dict[str, Any]]
+) -> None:
+    events = [e for e in outputs["nlp.events"] if e["article_id"] == "seed"]
+    assert events == records["seed"]["events"]  # the topic carries the article's events
+    body = records["seed"]["body"]
+    for ev in events:
+        assert body[ev["trigger_start"] : ev["trigger_end"]] == ev["trigger_text"]
+        assert ev["id"].startswith("ev:")
+    _event(events, "CONSULT/visit", "Kim Jong Un", "Russia")
+    meeting = _event(events, "CONSULT", "Kim Jong Un")
+    assert {"Kim Jong Un", "Sergei Shoigu"} <= {
+        p["name"] for p in meeting["actors"] + meeting["recipients"]
+    }
+    _event(events, "MOBILIZE/weapons", "North Korea")
+    request = _event(events, "REQUEST/yield", "Beijing")
+    assert {p["country_code"] for p in request["actors"]} == {"CHN", "RUS"}
+    sanction = _event(events, "SANCTION", "United Nations Security Council")
+    assert sanction["historical"]
+    inspection = next(e for e in events if e["trigger_text"] == "تفقد")
+    assert str(inspection["event_date"]) == "2023-09-16"  # the Saturday before publication
+    subheads = {"مناطق الدفاع", "تخفيض العقوبات"}
+    assert not [e for e in events if e["sentence_text"].strip() in subheads]
