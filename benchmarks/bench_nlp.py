@@ -4,22 +4,26 @@
     python -m benchmarks.bench_nlp --models pipeline/nlp/models --articles 20   # tiny
 
 Every mode runs in its own process (so peak memory is its own), on the same generated
-corpus (``benchmarks/corpus.py``), with torch limited to ``--threads`` threads (1 =
-figures per core), models loaded before the clock starts, the median of ``--repeats``
+corpus (``benchmarks/corpus.py``), with torch, OpenMP and MKL limited to ``--threads``
+threads (1 = figures per core), models loaded and a short warm-up run (the first
+``WARM_UP_ARTICLES`` articles) done before the clock starts, the median of ``--repeats``
 runs reported:
 
 - ``stanza-single``: pure Stanza, ``nlp(text)`` per article (the naive baseline);
 - ``stanza-batched``: pure Stanza, ``nlp([Document, ...])`` in batches of ``--batch``;
 - ``pipeline``: the Beam replay graph (decode, clean, language, NLP, entities, encode)
-  on the FnApiRunner over the raw articles.
+  on the FnApiRunner over the raw articles; a run fails unless every article comes out
+  enriched (none dead-lettered).
 
-The pipeline's overhead is its time minus the batched Stanza time on the same text.
+The pipeline's overhead is its time minus the batched Stanza time on the same text. Each
+mode counts the sentences it produced; a warning is printed if they differ.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import resource
 import statistics
@@ -33,6 +37,8 @@ from benchmarks.corpus import generate
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MODES = ("stanza-single", "stanza-batched", "pipeline")
+WARM_UP_ARTICLES = 4
+"""The warm-up run (lazy loading, first allocations) uses this many articles, not all."""
 
 
 def _clean_bodies(articles: list[dict[str, str]]) -> dict[str, list[str]]:
@@ -47,11 +53,12 @@ def _clean_bodies(articles: list[dict[str, str]]) -> dict[str, list[str]]:
     return by_lang
 
 
-def _pipelines(models: Path) -> dict[str, Any]:
+def _pipelines(models: Path, threads: int) -> dict[str, Any]:
     from pipeline.config import Settings
     from pipeline.nlp import registry
 
-    settings = Settings(models_dir=str(models))
+    # registry.pipeline_for sets torch's thread count from Settings.torch_threads.
+    settings = Settings(models_dir=str(models), torch_threads=threads)
     loaded = {}
     for lang in ("ar", "en"):
         found = registry.pipeline_for(settings, lang)
@@ -61,31 +68,33 @@ def _pipelines(models: Path) -> dict[str, Any]:
     return loaded
 
 
-def _time(fn: Any, repeats: int) -> tuple[float, Any]:
+def _time(fn: Any, repeats: int) -> tuple[list[float], Any]:
     times, result = [], None
     for _ in range(repeats):
         started = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+    return times, result
 
 
-def measure(mode: str, models: Path, n_articles: int, batch: int, repeats: int) -> dict[str, Any]:
+def measure(
+    mode: str, models: Path, n_articles: int, batch: int, repeats: int, threads: int
+) -> dict[str, Any]:
     import stanza
     import torch
 
-    articles = generate(n_articles)
-    bodies = _clean_bodies(articles)
+    all_articles = generate(n_articles)
+    all_bodies = _clean_bodies(all_articles)
     load_started = time.perf_counter()
-    nlp = _pipelines(models)
+    nlp = _pipelines(models, threads)
     load_s = time.perf_counter() - load_started
 
-    def single() -> int:
+    def single(bodies: dict[str, list[str]]) -> int:
         return sum(
             len(nlp[lang](text).sentences) for lang, texts in bodies.items() for text in texts
         )
 
-    def batched() -> int:
+    def batched(bodies: dict[str, list[str]]) -> int:
         sentences = 0
         for lang, texts in bodies.items():
             for i in range(0, len(texts), batch):
@@ -93,15 +102,19 @@ def measure(mode: str, models: Path, n_articles: int, batch: int, repeats: int) 
                 sentences += sum(len(d.sentences) for d in docs)
         return sentences
 
-    def pipeline() -> int:
+    outputs: dict[str, int] = {}  # the pipeline's last run: records by schema, sentences
+
+    def pipeline(articles: list[dict[str, str]]) -> int:
         import apache_beam as beam
+        from apache_beam.metrics import Metrics
+        from apache_beam.metrics.metric import MetricsFilter
 
         from pipeline.config import Settings
         from pipeline.graph import build_replay
         from pipeline.records import Provenance, RawMessage
-        from pipeline.runner import run_graph
+        from pipeline.runner import make_pipeline
 
-        settings = Settings(models_dir=str(models), nlp_batch_size=batch)
+        settings = Settings(models_dir=str(models), nlp_batch_size=batch, torch_threads=threads)
         messages = [
             RawMessage(
                 value=json.dumps(a, ensure_ascii=False).encode(),
@@ -109,20 +122,50 @@ def measure(mode: str, models: Path, n_articles: int, batch: int, repeats: int) 
             )
             for i, a in enumerate(articles)
         ]
-        run_graph(lambda p: build_replay(p, settings, messages) | beam.Map(lambda r: None))
-        return -1
 
-    fn = {"stanza-single": single, "stanza-batched": batched, "pipeline": pipeline}[mode]
-    fn()  # warm-up: lazy initialisation, first-batch allocations
-    seconds, sentences = _time(fn, repeats)
+        def count(record: Any) -> None:  # what came out, by schema (+ sentences)
+            Metrics.counter("bench", record.schema).inc()
+            if record.schema == "EnrichedArticle":
+                Metrics.counter("bench", "sentences").inc(len(record.value["sentences"]))
+
+        # pipeline.runner.run_graph, keeping the result for its metrics
+        p = make_pipeline()
+        _ = build_replay(p, settings, messages) | beam.Map(count)
+        result = p.run()
+        result.wait_until_finish()
+        counters = {
+            c.key.metric.name: c.committed
+            for c in result.metrics().query(MetricsFilter().with_namespace("bench"))["counters"]
+        }
+        outputs.clear()
+        outputs.update(counters)
+        if counters.get("DeadLetter", 0) or counters.get("EnrichedArticle", 0) != len(articles):
+            raise RuntimeError(f"pipeline did not enrich every article: {counters}")
+        return int(counters.get("sentences", 0))
+
+    def run(articles: list[dict[str, str]], bodies: dict[str, list[str]]) -> int:
+        if mode == "stanza-single":
+            return single(bodies)
+        if mode == "stanza-batched":
+            return batched(bodies)
+        return pipeline(articles)
+
+    def run_all() -> int:
+        return run(all_articles, all_bodies)
+
+    warm_up = all_articles[:WARM_UP_ARTICLES]
+    run(warm_up, _clean_bodies(warm_up))  # lazy initialisation, first-batch allocations
+    times, sentences = _time(run_all, repeats)
     return {
         "mode": mode,
-        "seconds": seconds,
+        "seconds": statistics.median(times),
+        "runs_seconds": times,
         "articles": n_articles,
         "sentences": sentences,
         "load_seconds": load_s,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "torch_threads": torch.get_num_threads(),
+        "pipeline_outputs": outputs,
     }
 
 
@@ -140,10 +183,16 @@ def main(argv: list[str] | None = None) -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-        result = measure(args.mode, args.models, args.articles, args.batch, args.repeats)
+        result = measure(
+            args.mode, args.models, args.articles, args.batch, args.repeats, args.threads
+        )
         print(json.dumps(result))
         return
 
+    # Every thread pool the child may start (torch intra-op, OpenMP, MKL, in Beam's worker
+    # threads too) gets --threads threads, so all modes run on the same number of cores.
+    threads = str(args.threads)
+    env = os.environ | {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
     rows = []
     for mode in MODES:
         child = subprocess.run(
@@ -151,14 +200,22 @@ def main(argv: list[str] | None = None) -> None:
             capture_output=True,
             text=True,
             check=False,
+            env=env,
         )
         if child.returncode != 0:
             raise SystemExit(f"{mode} failed:\n{child.stderr[-3000:]}")
         rows.append(json.loads(child.stdout.strip().splitlines()[-1]))
         print(f"measured {mode}", file=sys.stderr)
-    sentences = next(r["sentences"] for r in rows if r["mode"] == "stanza-batched")
+    counted = {r["mode"]: r["sentences"] for r in rows}
+    if len(set(counted.values())) != 1:  # same text in every mode: same sentences
+        print(f"WARNING: sentence counts differ between modes: {counted}", file=sys.stderr)
+    threads_used = {r["mode"]: r["torch_threads"] for r in rows}
+    if set(threads_used.values()) != {args.threads}:
+        print(f"WARNING: torch threads were {threads_used}, not {args.threads}", file=sys.stderr)
+    sentences = counted["stanza-batched"]
     for row in rows:
-        row["sentences"] = sentences  # same text in every mode
+        row["sentences_counted"] = row["sentences"]
+        row["sentences"] = sentences
     report(rows, args)
 
 
@@ -176,7 +233,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print("|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['mode']} | {r['seconds']:.2f} | {r['articles'] / r['seconds']:.1f} | "
+            f"| {r['mode']} | {r['seconds']:.2f} | {r['articles'] / r['seconds']:.2f} | "
             f"{r['sentences'] / r['seconds']:.1f} | {r['seconds'] / base:.2f}x | "
             f"{r['peak_rss_mb']:.0f} |"
         )
