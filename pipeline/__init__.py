@@ -7,5 +7,5 @@ records (``schemas/``) through ``pipeline.io``. ``pipeline.cli`` is the ``newswi
 command.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 SCHEMA_VERSION = "newswire.v1"

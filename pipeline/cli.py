@@ -1,4 +1,4 @@
-"""The ``newswire`` command line: demo, broker, produce, run, replay, tail.
+"""The ``newswire`` command line: demo, broker, produce, run, replay, tail, audit.
 
 Application flags are parsed here (typer); anything after ``--`` on ``run`` is handed to
 Beam untouched as pipeline options.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -21,13 +22,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline import __version__
-from pipeline.config import Settings, load_settings
+from pipeline.config import Settings, load_settings, redact_secrets_in_logs
 from pipeline.errors import NewswireError
 
 app = typer.Typer(
     help="newswire: Kafka -> Beam -> clean, enriched Avro news records.",
     no_args_is_help=True,
     rich_markup_mode="markdown",
+    # A traceback's local variables may hold client configurations with secrets in them.
+    pretty_exceptions_show_locals=False,
 )
 broker_app = typer.Typer(help="The embedded Kafka-compatible broker (loopback only).")
 app.add_typer(broker_app, name="broker")
@@ -58,7 +61,7 @@ def _settings(
     state_dir: Path | None = None,
     **flags: Any,
 ) -> Settings:
-    return load_settings(
+    settings = load_settings(
         {
             "bootstrap_servers": bootstrap,
             "state_dir": str(state_dir) if state_dir else None,
@@ -66,6 +69,12 @@ def _settings(
         },
         config_file=config,
     )
+    redact_secrets_in_logs(settings)
+    _loaded.append(settings)
+    return settings
+
+
+_loaded: list[Settings] = []  # what this command loaded, to word (and redact) its errors
 
 
 def _fail(message: str) -> None:
@@ -306,26 +315,158 @@ def run(
     )
 
 
+SHARD_RECORDS = 50_000
+"""Replay writes one file per kind for each this many inputs, unless --shards says."""
+
+
+def _replay_source(settings: Settings, inputs: list[str]) -> tuple[Any, int]:
+    """(bounded Beam source, expected input count) for files/folders or a topic range."""
+    from pipeline.io import files, kafka_range
+
+    ranges = [i for i in inputs if i.startswith(kafka_range.PREFIX)]
+    if ranges:
+        if len(inputs) != 1:
+            _fail("replay reads either files or one kafka:TOPIC range, not both")
+        _require_broker(settings)
+        planned = kafka_range.plan(settings, kafka_range.parse_range(ranges[0]))
+        return kafka_range.ReadKafkaRange(planned), kafka_range.expected_count(planned)
+    try:
+        paths = files.expand_paths(inputs)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    if not paths:
+        _fail(f"no article files (.txt, .jsonl[.gz], .avro) in {' '.join(inputs)}")
+    return files.ReadFiles(paths), sum(files.count_messages(p) for p in paths)
+
+
+class _ReplayProgress:
+    """A progress bar fed by the live tally while the graph runs (stderr, terminals)."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.progress = Progress(
+            TextColumn("replay"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]} articles/s"),
+            TextColumn("{task.fields[counts]}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._update, daemon=True)
+
+    def __enter__(self) -> _ReplayProgress:
+        from pipeline.progress import reset_live_counts
+
+        reset_live_counts()
+        self.started = time.monotonic()
+        self.task = self.progress.add_task("replay", total=self.expected, rate="0", counts="")
+        self.progress.start()
+        self._thread.start()
+        return self
+
+    def _update(self) -> None:
+        from pipeline.progress import live_counts
+
+        while not self._stop.wait(0.5):
+            counts = live_counts()
+            done = counts.get("enriched", 0) + sum(
+                v for k, v in counts.items() if k.startswith("dead.")
+            )
+            rate = done / max(time.monotonic() - self.started, 1e-9)
+            dead = sum(v for k, v in counts.items() if k.startswith("dead."))
+            dups = sum(v for k, v in counts.items() if k.startswith("duplicate."))
+            self.progress.update(
+                self.task,
+                completed=done,
+                rate=f"{rate:.1f}",
+                counts=f"enriched {counts.get('enriched', 0)}, dead {dead}, duplicates {dups}",
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.progress.stop()
+
+
+def _print_replay_summary(
+    counts: dict[str, int], secs: float, outputs: list[str], summary_file: Path | None
+) -> None:
+    dead = {k.removeprefix("dead."): v for k, v in sorted(counts.items()) if k.startswith("dead.")}
+    dups = {
+        k.removeprefix("duplicate."): v
+        for k, v in sorted(counts.items())
+        if k.startswith("duplicate.")
+    }
+    table = Table(title="replay summary")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    table.add_row("inputs", str(counts.get("in", 0)))
+    table.add_row("enriched", str(counts.get("enriched", 0)))
+    for kind, n in dups.items():
+        table.add_row(f"  flagged duplicate ({kind})", str(n))
+    table.add_row("events", str(counts.get("events", 0)))
+    table.add_row("dead-lettered", str(sum(dead.values())))
+    for stage, n in dead.items():
+        table.add_row(f"  at {stage}", str(n))
+    rate = counts.get("in", 0) / secs if secs > 0 else 0.0
+    table.add_row("seconds", f"{secs:.1f} ({rate:.1f} inputs/s)")
+    err.print(table)
+    for path in outputs:
+        err.print(f"wrote {path}")
+    if summary_file is not None:
+        report = {
+            "inputs": counts.get("in", 0),
+            "enriched": counts.get("enriched", 0),
+            "events": counts.get("events", 0),
+            "dead_lettered": sum(dead.values()),
+            "dead_by_stage": dead,
+            "duplicates_by_kind": dups,
+            "seconds": round(secs, 3),
+            "outputs": outputs,
+        }
+        summary_file.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
 @app.command()
 def replay(
-    inputs: Annotated[list[Path], typer.Argument(help="Text, JSON Lines (.gz) files or folders.")],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Files or folders (.txt, .jsonl, .jsonl.gz, .avro of RawArticle), "
+            "or one topic range kafka:TOPIC?from=TIME&to=TIME (or from_offset/to_offset)."
+        ),
+    ],
     output: Annotated[
         str, typer.Option("--output", "-o", help="'-', OUT.jsonl, OUT.avro or kafka:TOPIC.")
     ] = "-",
-    shards: Annotated[int, typer.Option(help="Output files per kind.")] = 1,
+    shards: Annotated[
+        int | None,
+        typer.Option(help=f"Output files per kind; default: one per {SHARD_RECORDS:,} inputs."),
+    ] = None,
+    summary: Annotated[
+        Path | None, typer.Option(help="Also write the end-of-run summary here as JSON.")
+    ] = None,
     bootstrap: BootstrapOpt = None,
     config: ConfigOpt = None,
     state_dir: StateOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Run archived articles through the same graph, in batch. No broker needed.
+    """Run archived articles through the same graph as `run`, in batch.
 
-    Examples: `newswire replay pipeline/samples/000_818c6b7f0175410d.txt --output -` ;
-    `newswire replay archive/ --output enriched.avro` (dead letters: enriched.dlq.avro)
+    Duplicates are flagged over the whole input; files come out byte-identical for the
+    same input and models; a replay never commits the live consumer group's offsets.
+    Examples: `newswire replay pipeline/samples/ -o out.avro` (also out.events.avro,
+    out.dlq.avro) ; `newswire replay archive.jsonl.gz -o -` ;
+    `newswire replay 'kafka:news.raw?from=2023-09-10T00:00Z&to=2023-09-11T00:00Z' -o day.avro`
     """
+    from pipeline.errors import InputError
     from pipeline.graph import build_replay
-    from pipeline.io.files import read_inputs
-    from pipeline.io.outputs import WriteReplayOutput
+    from pipeline.io.outputs import SIBLINGS, WriteReplayOutput, shard_path
+    from pipeline.progress import summary as metric_summary
     from pipeline.runner import quiet_libraries, run_graph
 
     quiet_libraries(verbose)
@@ -333,26 +474,48 @@ def replay(
     if output.startswith("kafka:"):
         _require_broker(settings)
     try:
-        messages = list(read_inputs(inputs))
-    except FileNotFoundError as exc:
+        source, expected = _replay_source(settings, inputs)
+    except InputError as exc:
         _fail(str(exc))
+    num_shards = shards if shards is not None else max(1, -(-expected // SHARD_RECORDS))
+    if num_shards < 1:
+        _fail("--shards must be at least 1")
     started = time.monotonic()
-    run_graph(
-        lambda p: (
-            build_replay(p, settings, messages)
-            | "Write" >> WriteReplayOutput(output, settings, shards)
+    with _ReplayProgress(expected):
+        result = run_graph(
+            lambda p: (
+                build_replay(p, settings, source, count=True)
+                | "Write" >> WriteReplayOutput(output, settings, num_shards)
+            )
         )
-    )
-    err.print(f"replayed {len(messages)} inputs in {time.monotonic() - started:.1f} s")
+    written = []
+    if output != "-" and not output.startswith("kafka:"):
+        written = [
+            shard_path(output, kind, i, num_shards)
+            for kind in SIBLINGS.values()
+            for i in range(num_shards)
+        ]
+    _print_replay_summary(metric_summary(result), time.monotonic() - started, written, summary)
 
 
 @app.command()
 def tail(
     topic: Annotated[str, typer.Argument(help="Topic to decode.")] = "news.enriched",
     from_beginning: Annotated[bool, typer.Option(help="Start at the oldest record.")] = False,
-    limit: Annotated[int | None, typer.Option(help="Stop after N records.")] = None,
+    limit: Annotated[int | None, typer.Option(help="Stop after N matching records.")] = None,
     idle_timeout: Annotated[
         float | None, typer.Option(help="Stop after this many seconds with nothing new.")
+    ] = None,
+    language: Annotated[
+        list[str] | None, typer.Option("--language", "-l", help="Keep only this language.")
+    ] = None,
+    entity: Annotated[
+        list[str] | None,
+        typer.Option("--entity", "-e", help="Keep records naming this entity (id or Q-id)."),
+    ] = None,
+    event_type: Annotated[
+        list[str] | None,
+        typer.Option("--event-type", "-t", help="Keep records with this PLOVER event type."),
     ] = None,
     bootstrap: BootstrapOpt = None,
     config: ConfigOpt = None,
@@ -360,15 +523,60 @@ def tail(
 ) -> None:
     """Print an output topic's Avro records as JSON, one object a line.
 
-    Examples: `newswire tail --from-beginning --limit 5` ; `newswire tail news.dlq`
+    Filters may repeat (any value matches) and combine (all must hold). Examples:
+    `newswire tail --from-beginning --limit 5` ; `newswire tail news.dlq` ;
+    `newswire tail news.events -t ASSAULT -e Q159 --from-beginning`
     """
+    from pipeline.consume import RecordFilter, select
     from pipeline.io.outputs import to_json_line
     from pipeline.io.topics import read_topic
 
     settings = _settings(bootstrap, config, state_dir)
     _require_broker(settings)
-    for _name, record in read_topic(settings, topic, from_beginning, limit, idle_timeout):
+    where = RecordFilter.of(language, entity, event_type)
+    records = read_topic(settings, topic, from_beginning, None, idle_timeout)
+    for shown, (_name, record) in enumerate(select(records, where), start=1):
         print(to_json_line(record), flush=True)
+        if limit is not None and shown >= limit:
+            break
+
+
+@app.command()
+def audit(
+    raw_topic: Annotated[str | None, typer.Option(help="Raw topic; default: settings.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    bootstrap: BootstrapOpt = None,
+    config: ConfigOpt = None,
+    state_dir: StateOpt = None,
+) -> None:
+    """Check delivery: every raw offset in exactly one enriched or dead-letter record.
+
+    Matches output records to raw offsets by their provenance and prints lost,
+    duplicated and dead-lettered counts; exits 1 when an input was lost. Run it once
+    the pipeline has caught up. Examples: `newswire audit` ; `newswire audit --json`
+    """
+    from pipeline.audit import collect
+
+    settings = _settings(bootstrap, config, state_dir)
+    _require_broker(settings)
+    report = collect(settings, raw_topic)
+    if as_json:
+        print(json.dumps(report.as_dict()), flush=True)
+    else:
+        table = Table(title=f"audit of {raw_topic or settings.raw_topic}")
+        table.add_column("count")
+        table.add_column("value", justify="right")
+        for name, value in report.as_dict().items():
+            if name not in ("dead_by_stage", "lost_examples", "ok"):
+                table.add_row(name, str(value))
+        for stage, n in sorted(report.dead_by_stage.items()):
+            table.add_row(f"  dead at {stage}", str(n))
+        Console().print(table)
+        if report.lost_examples:
+            where = ", ".join(f"{p}@{o}" for p, o in report.lost_examples)
+            err.print(f"first lost inputs (partition@offset): {where}")
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -466,11 +674,27 @@ def version() -> None:
 def main() -> None:
     # Beam logs an irrelevant GCP warning ("apitools not found") at import time.
     logging.getLogger().setLevel(logging.ERROR)
+    from kafka.errors import KafkaError
+
     try:
         app()
     except NewswireError as exc:
-        err.print(f"[bold red]error:[/] {exc}")
+        err.print(f"[bold red]error:[/] {_redact(str(exc))}")
         sys.exit(2)
+    except KafkaError as exc:  # e.g. unreachable, or refused the credentials or TLS
+        where = _loaded[-1].describe_connection() if _loaded else "Kafka"
+        err.print(
+            f"[bold red]error:[/] cannot use {where}: {_redact(f'{type(exc).__name__}: {exc}')}; "
+            "check the bootstrap servers, the credentials and the TLS settings"
+        )
+        sys.exit(2)
+
+
+def _redact(text: str) -> str:
+    for settings in _loaded:
+        for secret in settings.secret_values():
+            text = text.replace(secret, "***")
+    return text
 
 
 if __name__ == "__main__":

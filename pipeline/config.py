@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 import os
 import tomllib
 import types
@@ -23,6 +24,7 @@ from pipeline.errors import ConfigError
 
 ENV_PREFIX = "NEWSWIRE_"
 SECRET = {"secret": True}
+KAFKA_IO_CHOICES = ("python", "xlang")
 
 
 def _default_state_dir() -> str:
@@ -77,6 +79,9 @@ class Settings:
     """Client private key path (secret: never logged)."""
     ssl_password: str | None = field(default=None, repr=False, metadata=SECRET)
     """Password of the client private key (secret: never logged)."""
+    connect_timeout_s: float = 15.0
+    """How long a Kafka client may take to connect (and authenticate) at start-up before
+    the command fails with a clear error, rather than retrying for ever."""
     models_dir: str | None = None
     """Stanza models from `newswire models download`; None: STATE_DIR/stanza. The tiny
     shipped models are the fallback."""
@@ -89,6 +94,52 @@ class Settings:
     """torch intra-op threads per worker process. 1 by default: with 2 threads on a busy
     2-core machine the live pipeline ran ~9x slower (OpenMP oversubscription); scale
     out with more workers instead."""
+    nlp_prefilter: bool = True
+    """Run Stanza's dependency parser only on the sentences a later stage reads a parse
+    of (those that may hold an event trigger, and their context; see
+    pipeline/nlp/prefilter.py). Entities and events are the same either way; off parses
+    every sentence."""
+    nlp_share_charlm: bool = True
+    """Compute each character-LM state once per batch for every Stanza processor that
+    runs the same character LM (pos, depparse and ner do with the official models; see
+    pipeline/nlp/charlm.py). Values may differ from separate runs in the last float
+    bits, as between two batch compositions; off runs each processor's own."""
+    nlp_pos_batch_size: int | None = None
+    """Stanza's `pos_batch_size` (sentences per tagger batch); None: Stanza's default."""
+    nlp_depparse_batch_size: int | None = None
+    """Stanza's `depparse_batch_size` (words per parser batch); None: Stanza's default."""
+    nlp_ner_batch_size: int | None = None
+    """Stanza's `ner_batch_size` (sentences per NER batch); None: Stanza's default."""
+    kafka_io: str = "python"
+    """Kafka IO of the live graph: "python" (this project's kafka-python source and sink,
+    any runner) or "xlang" (Beam's cross-language Java KafkaIO, for Flink and Dataflow;
+    needs a Java expansion service at graph construction, see `expansion_service`)."""
+    expansion_service: str | None = None
+    """host:port of a running Java expansion service for kafka_io "xlang" (the Flink job
+    server serves one on 8097). None: Beam's default, which starts the jar named in
+    BEAM_SERVICE_OVERRIDES (pre-staged) or downloads it."""
+
+    dedup_threshold: float = 0.7
+    """Near-duplicate threshold: estimated Jaccard similarity of word 3-shingles at or
+    above which a new article is flagged as a republished story. One changed word in a
+    short story already gives ~0.85, and the 64-permutation estimate is +-0.05, so 0.7
+    keeps such copies while unrelated stories stay far below (~0.0-0.3)."""
+    dedup_num_perm: int = 64
+    """MinHash permutations per article (more: a finer similarity estimate, more memory)."""
+    dedup_min_shingles: int = 8
+    """Articles with fewer word 3-shingles are only checked for exact duplicates (short
+    texts make near-duplicate estimates meaningless)."""
+    dedup_window: int = 50_000
+    """Live path: how many recent articles each worker remembers for duplicate checks
+    (oldest forgotten first; ~4 KiB each, so ~210 MB at the default, measured by
+    benchmarks/bench_dedup.py). Replay checks the whole input."""
+
+    def __post_init__(self) -> None:
+        if self.kafka_io not in KAFKA_IO_CHOICES:
+            raise ConfigError(
+                f"setting 'kafka_io' must be one of {', '.join(KAFKA_IO_CHOICES)}, "
+                f"not {self.kafka_io!r}"
+            )
 
     def redacted(self) -> dict[str, Any]:
         """The settings as a dict with secrets masked, safe to log."""
@@ -112,6 +163,7 @@ class Settings:
         conf: dict[str, Any] = {
             "bootstrap_servers": self.bootstrap.split(","),
             "security_protocol": self.security_protocol,
+            "bootstrap_timeout_ms": int(self.connect_timeout_s * 1000),
         }
         optional = {
             "sasl_mechanism": self.sasl_mechanism,
@@ -125,8 +177,65 @@ class Settings:
         conf.update({k: v for k, v in optional.items() if v is not None})
         return conf
 
+    def secret_values(self) -> list[str]:
+        """The values of the secret settings that are set (to mask them wherever text goes)."""
+        return [
+            str(getattr(self, f.name))
+            for f in fields(self)
+            if f.metadata.get("secret") and getattr(self, f.name)
+        ]
+
+    def describe_connection(self) -> str:
+        """Where and how clients connect, without secrets (for error messages)."""
+        parts = [f"security_protocol={self.security_protocol}"]
+        parts += [
+            f"{name}={getattr(self, name)}"
+            for name in ("sasl_mechanism", "sasl_username", "ssl_cafile", "ssl_certfile")
+            if getattr(self, name)
+        ]
+        return f"Kafka at {self.bootstrap} ({', '.join(parts)})"
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
+
+
+class RedactSecrets(logging.Filter):
+    """Masks secret values in every log message (installed by :func:`redact_secrets_in_logs`).
+
+    Libraries may log their whole configuration (kafka-python does at DEBUG level,
+    password included); this masks the values wherever the message came from.
+    """
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, ()
+        return True
+
+
+_log_record_factory = logging.getLogRecordFactory()
+
+
+def redact_secrets_in_logs(settings: Settings) -> None:
+    """Mask ``settings``' secrets in every log record created from now on, whichever
+    logger or handler it goes to."""
+    secrets = settings.secret_values()
+    if not secrets:
+        return
+    redact = RedactSecrets(secrets)
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = _log_record_factory(*args, **kwargs)
+        redact.filter(record)
+        return record
+
+    logging.setLogRecordFactory(factory)
 
 
 def _coerce(name: str, raw: Any, annotation: Any) -> Any:
@@ -215,3 +324,38 @@ def reference_table() -> list[tuple[str, str, str, str]]:
         default = "(cwd)/.newswire" if f.name == "state_dir" else repr(getattr(defaults, f.name))
         rows.append((f.name, f"{ENV_PREFIX}{f.name.upper()}", default, docs.get(f.name, "")))
     return rows
+
+
+def reference_markdown() -> str:
+    """docs/configuration.md: the reference table as Markdown, generated from the code.
+
+    Regenerate with ``python -m pipeline.config --reference > docs/configuration.md``;
+    a test fails when the committed file differs.
+    """
+    lines = [
+        "# Configuration reference",
+        "",
+        "<!-- Generated by `python -m pipeline.config --reference > docs/configuration.md`;",
+        "     do not edit by hand (tests/unit/deploy checks it is current). -->",
+        "",
+        "Precedence, highest first: command-line flags, environment (`NEWSWIRE_<SETTING>`),",
+        "a TOML file (`--config` or `NEWSWIRE_CONFIG`; keys as in the first column, at the top",
+        "level or under `[newswire]`), then the defaults below. Secrets are never logged.",
+        "Beam's own options (runner, parallelism, ...) are not settings: pass them after `--`",
+        "on `newswire run`.",
+        "",
+        "| setting | environment variable | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for name, env, default, doc in reference_table():
+        meaning = " ".join(doc.split()).replace("|", "\\|")
+        lines.append(f"| `{name}` | `{env}` | `{default}` | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--reference"]:
+        sys.exit("usage: python -m pipeline.config --reference > docs/configuration.md")
+    sys.stdout.write(reference_markdown())

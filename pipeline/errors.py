@@ -37,3 +37,7 @@ class EmptyBody(DecodeError):
 
 class ConfigError(NewswireError):
     """Settings are missing or inconsistent; raised at start-up, never per record."""
+
+
+class InputError(NewswireError):
+    """A replay input (file, topic range) cannot be read at all; raised before the run."""

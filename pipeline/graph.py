@@ -3,7 +3,7 @@
 :class:`EnrichArticles` is the composite both paths share: raw messages in, framed
 output records (enriched articles and dead letters) out. :func:`build_live` reads it from
 Kafka and writes to Kafka, fused from source to sink (no grouping, so the FnApiRunner
-streams it). :func:`build_replay` feeds it from files.
+streams it). :func:`build_replay` feeds it from a bounded source (files, a topic range).
 """
 
 from __future__ import annotations
@@ -15,12 +15,15 @@ import apache_beam as beam
 
 from pipeline.clean.stage import clean_stage
 from pipeline.config import Settings
+from pipeline.dedup.stage import MarkDuplicatesInBatch, MarkDuplicatesOnline
 from pipeline.entities.stage import entities_stage
 from pipeline.events.stage import events_stage
 from pipeline.io.decode import decode_message
 from pipeline.io.kafka_sink import WriteToKafka
 from pipeline.io.kafka_source import ReadFromKafka
+from pipeline.io.xlang import ReadFromKafkaXlang, WriteToKafkaXlang
 from pipeline.nlp.stage import NlpStage, language_stage
+from pipeline.progress import Tally, input_names, output_names
 from pipeline.records import RawMessage
 from pipeline.transforms import EncodeFn, RunBatchStage, RunStage
 
@@ -35,16 +38,21 @@ class EnrichArticles(beam.PTransform):
     before the records were written.
     """
 
-    def __init__(self, settings: Settings, with_processing: bool = True) -> None:
+    def __init__(
+        self, settings: Settings, with_processing: bool = True, batch_dedup: bool = False
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.with_processing = with_processing
+        self.batch_dedup = batch_dedup
 
     def expand(self, messages: beam.PCollection) -> beam.PCollection:
         decode = partial(decode_message, max_bytes=self.settings.max_message_bytes)
         articles, dead_decode = messages | "Decode" >> RunStage("decode", decode)
         cleaned, dead_clean = articles | "Clean" >> RunStage("clean", clean_stage)
-        identified, dead_language = cleaned | "Language" >> RunStage("language", language_stage)
+        dedup = (MarkDuplicatesInBatch if self.batch_dedup else MarkDuplicatesOnline)(self.settings)
+        marked = cleaned | "Dedup" >> dedup
+        identified, dead_language = marked | "Language" >> RunStage("language", language_stage)
         nlp = NlpStage(self.settings)
         annotated, dead_nlp = identified | "Nlp" >> RunBatchStage(
             "nlp", nlp, self.settings.nlp_batch_size
@@ -74,26 +82,51 @@ def build_live(
     stop_when_caught_up: bool = False,
     idle_timeout_s: float | None = None,
 ) -> None:
-    """Kafka raw topic -> EnrichArticles -> Kafka output topics."""
-    outputs = (
-        p
-        | "ReadRaw" >> ReadFromKafka(settings, None, stop_when_caught_up, idle_timeout_s)
-        | "Enrich" >> EnrichArticles(settings)
+    """Kafka raw topic -> EnrichArticles -> Kafka output topics.
+
+    ``settings.kafka_io`` picks the Kafka IO: "python" (kafka-python source and sink) or
+    "xlang" (Beam's Java KafkaIO, for Flink/Dataflow; it never stops on its own, so
+    ``stop_when_caught_up`` and ``idle_timeout_s`` apply to "python" only).
+    """
+    xlang = settings.kafka_io == "xlang"
+    read = (
+        ReadFromKafkaXlang(settings)
+        if xlang
+        else ReadFromKafka(settings, None, stop_when_caught_up, idle_timeout_s)
     )
+    outputs = p | "ReadRaw" >> read | "Enrich" >> EnrichArticles(settings)
     for label, records in outputs.items():
-        _ = records | f"Write_{label}" >> WriteToKafka(settings)
+        write = WriteToKafkaXlang(settings) if xlang else WriteToKafka(settings)
+        _ = records | f"Write_{label}" >> write
 
 
 def build_replay(
-    p: beam.Pipeline, settings: Settings, messages: Iterable[RawMessage]
+    p: beam.Pipeline,
+    settings: Settings,
+    source: beam.PTransform | Iterable[RawMessage],
+    *,
+    count: bool = False,
 ) -> beam.PCollection:
-    """Files -> EnrichArticles -> one PCollection of OutputRecords (batch: Flatten is fine).
+    """A bounded source -> EnrichArticles -> one PCollection of OutputRecords.
 
-    Records carry no wall-clock field, so the same input gives the same bytes.
+    ``source`` is :class:`~pipeline.io.files.ReadFiles`,
+    :class:`~pipeline.io.kafka_range.ReadKafkaRange`, or messages already in memory.
+    Batch execution: Flatten is fine here, and duplicates are decided over the whole
+    input in input order. Records carry no wall-clock field (``processing`` is null), so
+    the same input and models give the same bytes. ``count`` tallies inputs and outputs
+    (:mod:`pipeline.progress`) on each branch, before the Flatten, which on the
+    FnApiRunner would hold the counts back until everything upstream is done.
     """
-    outputs = (
-        p
-        | "ReadFiles" >> beam.Create(list(messages), reshuffle=False)
-        | "Enrich" >> EnrichArticles(settings, with_processing=False)
+    if not isinstance(source, beam.PTransform):
+        source = beam.Create(list(source), reshuffle=False)
+    messages = p | "ReadInputs" >> source
+    if count:
+        messages = messages | "CountInputs" >> Tally(input_names)
+    outputs = messages | "Enrich" >> EnrichArticles(
+        settings, with_processing=False, batch_dedup=True
     )
-    return tuple(outputs.values()) | "CollectOutputs" >> beam.Flatten()
+    branches = [
+        records | f"Count_{label}" >> Tally(output_names) if count else records
+        for label, records in outputs.items()
+    ]
+    return tuple(branches) | "CollectOutputs" >> beam.Flatten()

@@ -44,6 +44,20 @@ class Provenance:
             "line": self.line,
         }
 
+    def order_key(self) -> tuple[str, str, int, int, int]:
+        """Input order: file then line, or topic then timestamp, partition, offset.
+
+        "Earliest" means smallest by this key (duplicate detection in replay, the order
+        of records in replay output files).
+        """
+        return (
+            self.kind,
+            self.file or self.topic or "",
+            self.timestamp_ms if self.timestamp_ms is not None else -1,
+            self.line if self.line is not None else (self.partition or 0),
+            self.offset if self.offset is not None else -1,
+        )
+
 
 @dataclass(frozen=True)
 class RawMessage:
@@ -84,6 +98,8 @@ class Article:
     mentions: tuple[Mention, ...] = ()
     entities: tuple[dict[str, Any], ...] = ()
     events: tuple[dict[str, Any], ...] = ()
+    # Filled by dedup: the EnrichedArticle ``duplicate`` record, or None.
+    duplicate: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     models: tuple[tuple[str, str], ...] = ()
     stage_micros: tuple[tuple[str, int], ...] = field(default=(), compare=False)
@@ -111,6 +127,9 @@ class OutputRecord:
     value: dict[str, Any]
     payload: bytes
     headers: tuple[tuple[str, bytes], ...] = ()
+    # Where the record sorts in replay output files: the input's order key, then the
+    # record's index among its article's records (0: the article, 1..: its events).
+    order: tuple[Any, ...] = field(default=(), compare=False)
 
 
 def content_id(text: str) -> str:
@@ -118,9 +137,15 @@ def content_id(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def body_hash(body: str) -> str:
+    """``EnrichedArticle.content_hash``: sha256 hex of the clean body."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
 def to_enriched(article: Article, *, processed_at: datetime | None = None) -> dict[str, Any]:
     """The ``newswire.v1.EnrichedArticle`` dict for an article."""
     processing = None
+    duplicate_of = article.duplicate["of_id"] if article.duplicate else None
     if processed_at is not None:
         processing = {"processed_at": processed_at, "stage_micros": dict(article.stage_micros)}
     return {
@@ -132,7 +157,8 @@ def to_enriched(article: Article, *, processed_at: datetime | None = None) -> di
         "provenance": article.message.provenance.to_avro(),
         "language": article.language,
         "body": article.body,
-        "content_hash": hashlib.sha256(article.body.encode("utf-8")).hexdigest(),
+        "content_hash": body_hash(article.body),
+        "duplicate": article.duplicate,
         "removed_spans": [
             {"rule": s.rule, "text": s.text, "offset": s.offset} for s in article.removed
         ],
@@ -142,7 +168,7 @@ def to_enriched(article: Article, *, processed_at: datetime | None = None) -> di
             {"index": s.index, "start": s.start, "end": s.end} for s in article.sentences
         ],
         "entities": [dict(e) for e in article.entities],
-        "events": [dict(e) for e in article.events],
+        "events": [{**e, "duplicate_of": duplicate_of} for e in article.events],
         "warnings": list(article.warnings),
         "versions": {
             "pipeline": __version__,

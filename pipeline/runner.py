@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.runners.portability.fn_api_runner import FnApiRunner
+from apache_beam.runners.runner import PipelineResult
 
 LOCAL_RUNNER = "FnApiRunner"
 
@@ -28,12 +29,14 @@ def run_graph(
     build: Callable[[beam.Pipeline], object],
     runner: str = LOCAL_RUNNER,
     beam_args: Sequence[str] = (),
-) -> None:
-    """Build the graph with ``build(p)`` and run it to completion."""
+) -> PipelineResult:
+    """Build the graph with ``build(p)``, run it to completion, return the result (its
+    metrics feed run summaries)."""
     p = make_pipeline(runner, beam_args)
     build(p)
     result = p.run()
     result.wait_until_finish()
+    return result
 
 
 def quiet_libraries(verbose: bool = False) -> None:

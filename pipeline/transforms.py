@@ -90,14 +90,20 @@ class RunBatchStageFn(beam.DoFn):
         started = time.perf_counter_ns()
         try:
             results = self.fn(batch)
-        except Exception as exc:  # noqa: BLE001 - the whole batch failed: each input is data
-            results = [exc] * len(batch)
+        except Exception:  # noqa: BLE001 - the batch failed: retry one by one, so one
+            results = [self._one(element) for element in batch]  # poison input fails alone
         micros = (time.perf_counter_ns() - started) // 1000 // max(len(batch), 1)
         for element, result in zip(batch, results, strict=True):
             if isinstance(result, Exception):
                 yield pvalue.TaggedOutput(DEAD, dead_letter(element, self.stage, result))
             else:
                 yield replace(result, stage_micros=(*result.stage_micros, (self.stage, micros)))
+
+    def _one(self, element: Any) -> Any:
+        try:
+            return self.fn([element])[0]
+        except Exception as exc:  # noqa: BLE001 - this input is the poison: it is data
+            return exc
 
 
 class RunBatchStage(beam.PTransform):
@@ -155,13 +161,22 @@ class EncodeFn(beam.DoFn):
             return
         key = element.id.encode("utf-8")
         headers = _provenance_headers(element.message)
-        yield OutputRecord(topic, key, "EnrichedArticle", value, payload, headers)
+        order = element.message.provenance.order_key()
+        yield OutputRecord(topic, key, "EnrichedArticle", value, payload, headers, (*order, 0))
         events_topic = self.settings.events_topic
-        for event in value["events"]:  # validated above, as part of the article
+        for number, event in enumerate(value["events"], start=1):  # validated with the article
             payload = self._codec.encode("Event", event, events_topic)
-            yield OutputRecord(events_topic, key, "Event", event, payload, headers)
+            yield OutputRecord(
+                events_topic, key, "Event", event, payload, headers, (*order, number)
+            )
 
     def _dead_letter_record(self, dead: DeadLetterRecord) -> OutputRecord:
+        try:
+            return self._frame_dead_letter(dead)
+        except Exception:  # noqa: BLE001 - a dead letter is never lost: escape, frame again
+            return self._frame_dead_letter(_encodable(dead))
+
+    def _frame_dead_letter(self, dead: DeadLetterRecord) -> OutputRecord:
         value = to_dead_letter(dead)
         topic = self.settings.dlq_topic
         return OutputRecord(
@@ -171,7 +186,28 @@ class EncodeFn(beam.DoFn):
             value=value,
             payload=self._codec.encode("DeadLetter", value, topic),
             headers=connect_error_headers(dead),
+            order=(*dead.message.provenance.order_key(), 0),
         )
+
+
+def _escape(text: str | None) -> str | None:
+    """Text that UTF-8 can encode (unpaired surrogates become backslash escapes)."""
+    return None if text is None else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _encodable(dead: DeadLetterRecord) -> DeadLetterRecord:
+    """The same dead letter with every text field made encodable (bytes stay untouched)."""
+    prov = dead.message.provenance
+    safe_prov = replace(prov, topic=_escape(prov.topic), file=_escape(prov.file))
+    return replace(
+        dead,
+        message=replace(dead.message, provenance=safe_prov, headers=()),
+        stage=_escape(dead.stage) or "",
+        error_class=_escape(dead.error_class) or "",
+        error_message=_escape(dead.error_message) or "",
+        article_id=_escape(dead.article_id),
+        traceback=_escape(dead.traceback) or "",
+    )
 
 
 def _provenance_headers(message: RawMessage) -> tuple[tuple[str, bytes], ...]:

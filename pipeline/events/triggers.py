@@ -74,6 +74,14 @@ class _Keys:
             self.future.append(stem)
 
 
+def may_trigger(tree: Tree, lexicon: Lexicon) -> bool:
+    """False only when :func:`find_triggers` cannot match anything in the sentence: no
+    word has a key that any entry starts with. It reads words, lemmas, UPOS and token
+    spans, never the dependency parse, so the NLP stage asks it before parsing
+    (``pipeline.nlp.prefilter``) and parses only the sentences where it is True."""
+    return any(lexicon.candidates(key) for keys in _Keys(tree, lexicon).keys for key in keys)
+
+
 def find_triggers(tree: Tree, lexicon: Lexicon, ontology: Ontology) -> list[TriggerMatch]:
     """Every trigger of the sentence after overlap resolution and absorption, in order."""
     keys = _Keys(tree, lexicon)

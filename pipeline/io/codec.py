@@ -33,9 +33,10 @@ class CodecError(ValueError):
 
 
 def schema_dir() -> Path:
-    """``NEWSWIRE_SCHEMA_DIR`` if set, else the repository's ``schemas/``."""
+    """``NEWSWIRE_SCHEMA_DIR`` if set, else ``pipeline/schemas``: in the repository a link
+    to the top-level ``schemas/``, in an installed wheel a copy of it (package data)."""
     env = os.environ.get("NEWSWIRE_SCHEMA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "schemas"
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "schemas"
 
 
 def full_name(name: str) -> str:
@@ -108,8 +109,20 @@ def schema_fingerprint(name: str) -> bytes:
 
 
 @cache
-def _fingerprint_index() -> dict[bytes, str]:
-    return {schema_fingerprint(n): n for n in RECORD_NAMES}
+def _fingerprint_index() -> dict[bytes, tuple[str, dict[str, Any]]]:
+    """Fingerprint -> (record name, writer schema), for the current schemas and every
+    earlier version kept in ``schemas/history/`` (so old values still decode, read
+    into the current schema)."""
+    index: dict[bytes, tuple[str, dict[str, Any]]] = {}
+    history = schema_dir() / "history"
+    for name in RECORD_NAMES:
+        old = sorted(history.glob(f"*/{full_name(name)}.avsc")) if history.exists() else []
+        for path in old:
+            parsed = fastavro.parse_schema(json.loads(path.read_text(encoding="utf-8")))
+            canonical = to_parsing_canonical_form(parsed)
+            index[bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))] = (name, parsed)
+        index[schema_fingerprint(name)] = (name, parsed_schema(name))
+    return index
 
 
 def encode_body(name: str, record: dict[str, Any]) -> bytes:
@@ -119,9 +132,11 @@ def encode_body(name: str, record: dict[str, Any]) -> bytes:
     return buf.getvalue()
 
 
-def decode_body(name: str, data: bytes) -> dict[str, Any]:
+def decode_body(name: str, data: bytes, writer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Decode an Avro body written with ``writer`` (default: the current schema) into
+    the current schema of ``name``."""
     schema = parsed_schema(name)
-    record = fastavro.schemaless_reader(io.BytesIO(data), schema, schema)
+    record = fastavro.schemaless_reader(io.BytesIO(data), writer or schema, schema)
     assert isinstance(record, dict)
     return record
 
@@ -133,7 +148,7 @@ class SchemaRegistry:
         self.url = url.rstrip("/")
         self.timeout = timeout
         self._ids: dict[tuple[str, str], int] = {}
-        self._schemas: dict[int, str] = {}
+        self._schemas: dict[int, tuple[str, dict[str, Any]]] = {}
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
@@ -158,14 +173,17 @@ class SchemaRegistry:
             schema = json.dumps(standalone_schema(name))
             reply = self._call("POST", f"/subjects/{subject}/versions", {"schema": schema})
             self._ids[key] = int(reply["id"])
-            self._schemas[self._ids[key]] = name
+            self._schemas[self._ids[key]] = (name, parsed_schema(name))
         return self._ids[key]
 
-    def name_for_id(self, schema_id: int) -> str:
+    def writer_for_id(self, schema_id: int) -> tuple[str, dict[str, Any]]:
+        """(record name, parsed writer schema) of a registered id: a value written with an
+        earlier version of the schema is read with that version, into the current one."""
         if schema_id not in self._schemas:
             reply = self._call("GET", f"/schemas/ids/{schema_id}")
             schema = json.loads(reply["schema"])
-            self._schemas[schema_id] = str(schema["name"]).rsplit(".", 1)[-1]
+            name = str(schema["name"]).rsplit(".", 1)[-1]
+            self._schemas[schema_id] = (name, fastavro.parse_schema(schema))
         return self._schemas[schema_id]
 
 
@@ -186,13 +204,14 @@ class Codec:
     def decode(self, data: bytes) -> tuple[str, dict[str, Any]]:
         """(record name, record) of a framed value, whichever framing it uses."""
         if data[:2] == SINGLE_OBJECT_MAGIC and len(data) >= 10:
-            name = _fingerprint_index().get(data[2:10])
-            if name is None:
+            found = _fingerprint_index().get(data[2:10])
+            if found is None:
                 raise CodecError(f"unknown schema fingerprint {data[2:10].hex()}")
-            return name, decode_body(name, data[10:])
+            name, writer = found
+            return name, decode_body(name, data[10:], writer)
         if data[:1] == CONFLUENT_MAGIC and len(data) >= 5:
             if self.registry is None:
                 raise CodecError("Confluent-framed value but no schema registry configured")
-            name = self.registry.name_for_id(int.from_bytes(data[1:5], "big"))
-            return name, decode_body(name, data[5:])
+            name, writer = self.registry.writer_for_id(int.from_bytes(data[1:5], "big"))
+            return name, decode_body(name, data[5:], writer)
         raise CodecError("value is neither Avro single-object nor Confluent framed")

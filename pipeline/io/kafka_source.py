@@ -61,6 +61,22 @@ def start_offset(consumer: KafkaConsumer, tp: TopicPartition, reset: str) -> int
     return int(consumer.beginning_offsets([tp])[tp])
 
 
+def to_raw_message(record: Any, tp: TopicPartition) -> RawMessage:
+    """A kafka-python ConsumerRecord as the pipeline's RawMessage (bytes untouched)."""
+    return RawMessage(
+        value=record.value if record.value is not None else b"",
+        key=record.key,
+        headers=tuple((k, v or b"") for k, v in (record.headers or [])),
+        provenance=Provenance(
+            kind="kafka",
+            topic=tp.topic,
+            partition=tp.partition,
+            offset=record.offset,
+            timestamp_ms=record.timestamp,
+        ),
+    )
+
+
 @dataclass(frozen=True)
 class PartitionSpec:
     """The element of the read: a partition and the settings to reach it.
@@ -175,18 +191,7 @@ class ReadPartitionFn(beam.DoFn):
             if not tracker.try_claim(record.offset):
                 return
             next_offset = record.offset + 1
-            yield RawMessage(
-                value=record.value if record.value is not None else b"",
-                key=record.key,
-                headers=tuple((k, v or b"") for k, v in (record.headers or [])),
-                provenance=Provenance(
-                    kind="kafka",
-                    topic=tp.topic,
-                    partition=tp.partition,
-                    offset=record.offset,
-                    timestamp_ms=record.timestamp,
-                ),
-            )
+            yield to_raw_message(record, tp)
         if next_offset is not None:
             self._last_record[tp] = time.monotonic()
             if self.commit:

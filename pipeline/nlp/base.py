@@ -28,6 +28,9 @@ class ParsedSentence:
     start: int
     end: int
     words: tuple[Word, ...] = ()
+    parsed: bool = True
+    """False when the parser was skipped (no later stage reads this sentence's parse,
+    see ``pipeline.nlp.prefilter``): every word then has head 0 and relation "dep"."""
 
 
 @dataclass(frozen=True)

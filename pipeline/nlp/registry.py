@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 SHIPPED_DIR = Path(__file__).resolve().parent / "models"
 PROCESSORS = ("tokenize", "mwt", "pos", "lemma", "depparse", "ner")
-_pipelines: dict[tuple[str, str], Any] = {}
+_pipelines: dict[tuple[Any, ...], Any] = {}
 _lock = threading.Lock()
 
 
@@ -110,7 +110,8 @@ def pipeline_for(settings: Settings, lang: str) -> tuple[Any, InstalledLanguage]
     found = find(settings, lang)
     if found is None:
         return None
-    key = (str(found.directory), lang)
+    options = batch_options(settings)
+    key = (str(found.directory), lang, *sorted(options.items()))
     with _lock:
         if key not in _pipelines:
             import stanza
@@ -125,8 +126,19 @@ def pipeline_for(settings: Settings, lang: str) -> tuple[Any, InstalledLanguage]
                 download_method=None,
                 logging_level="WARN",
                 use_gpu=False,
+                **options,
             )
         return _pipelines[key], found
+
+
+def batch_options(settings: Settings) -> dict[str, int]:
+    """The per-processor batch sizes the settings give (Stanza's own option names)."""
+    sizes = {
+        "pos_batch_size": settings.nlp_pos_batch_size,
+        "depparse_batch_size": settings.nlp_depparse_batch_size,
+        "ner_batch_size": settings.nlp_ner_batch_size,
+    }
+    return {name: size for name, size in sizes.items() if size is not None}
 
 
 def require(settings: Settings, languages: list[str]) -> None:

@@ -6,6 +6,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 import stanza
 
@@ -60,7 +61,7 @@ class NlpStage:
             nlp, found = loaded
             versions = (("stanza", stanza.__version__), (f"stanza.{lang}", found.label))
             batch = [articles[i] for i in indices]
-            for i, outcome in zip(indices, self._annotate(nlp, batch), strict=True):
+            for i, outcome in zip(indices, self._annotate(nlp, lang, batch), strict=True):
                 if isinstance(outcome, Exception):
                     results[i] = outcome
                 else:
@@ -73,16 +74,25 @@ class NlpStage:
                     )
         return results
 
-    @staticmethod
-    def _annotate(nlp: object, batch: list[Article]) -> list[Annotation | Exception]:
+    def _annotate(
+        self, nlp: object, lang: str, batch: list[Article]
+    ) -> list[Annotation | Exception]:
+        run = partial(
+            annotate,
+            nlp,
+            language=lang,
+            prefilter=self.settings.nlp_prefilter,
+            share_charlm=self.settings.nlp_share_charlm,
+        )
         try:
-            return list(annotate(nlp, [a.body for a in batch]))
+            texts = [a.body for a in batch]
+            return list[Annotation | Exception](run(texts))
         except Exception:  # noqa: BLE001 - retried one by one below to isolate it
             log.info("a batch of %d failed; retrying one article at a time", len(batch))
         outcomes: list[Annotation | Exception] = []
         for article in batch:
             try:
-                outcomes.extend(annotate(nlp, [article.body]))
+                outcomes.extend(run([article.body]))
             except Exception as exc:  # noqa: BLE001
                 outcomes.append(exc)
         return outcomes

@@ -136,3 +136,32 @@ def test_malformed_inputs_reach_the_dlq_with_reasons(kafka_settings: Settings) -
             c.encode() for _, c in MALFORMED.values()
         }
         assert int(h["__connect.errors.offset"]) >= 0
+
+
+def test_live_path_flags_redeliveries_and_republished_copies(kafka_settings: Settings) -> None:
+    body = SEED.read_text(encoding="utf-8").split("\n\n", 1)[1]
+    story = {"id": f"live-dup-{kafka_settings.group_id}", "body": body}
+    copy = {**story, "id": f"{story['id']}-copy", "body": body + "\n\nالمصدر : الجزيرة + وكالات"}
+    producer = KafkaProducer(**kafka_settings.kafka_client_config())
+    for article in (story, story, copy):
+        producer.send(
+            kafka_settings.raw_topic,
+            key=article["id"].encode(),
+            value=json.dumps(article, ensure_ascii=False).encode(),
+        )
+    producer.flush()
+    producer.close()
+    run_until_caught_up(kafka_settings)
+    enriched = outputs(kafka_settings, kafka_settings.enriched_topic)
+    assert len(enriched) == 3  # flagged, never dropped
+    # Partitions interleave, so either the story or its copy is seen first; either way
+    # the first is unflagged and the others point at it.
+    first = [r for r in enriched if r["duplicate"] is None]
+    assert len(first) == 1
+    flags = sorted((r["duplicate"]["kind"], r["duplicate"]["of_id"]) for r in enriched[:3]
+                   if r["duplicate"])  # fmt: skip
+    assert flags == [("exact", first[0]["id"]), ("redelivery", first[0]["id"])]
+    events = outputs(kafka_settings, kafka_settings.events_topic)
+    per_article = len(first[0]["events"])
+    assert per_article > 0 and len(events) == 3 * per_article
+    assert sum(1 for e in events if e["duplicate_of"] == first[0]["id"]) == 2 * per_article
