@@ -431,8 +431,9 @@ def _print_replay_summary(
         summary_file.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
-@app.command()
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def replay(
+    ctx: typer.Context,
     inputs: Annotated[
         list[str],
         typer.Argument(
@@ -461,7 +462,9 @@ def replay(
     same input and models; a replay never commits the live consumer group's offsets.
     Examples: `newswire replay pipeline/samples/ -o out.avro` (also out.events.avro,
     out.dlq.avro) ; `newswire replay archive.jsonl.gz -o -` ;
-    `newswire replay 'kafka:news.raw?from=2023-09-10T00:00Z&to=2023-09-11T00:00Z' -o day.avro`
+    `newswire replay 'kafka:news.raw?from=2023-09-10T00:00Z&to=2023-09-11T00:00Z' -o day.avro` ;
+    Beam options after `--`, e.g. `-- --direct_num_workers=2
+    --direct_running_mode=multi_processing` (the live bar then waits; the summary is exact)
     """
     from pipeline.errors import InputError
     from pipeline.graph import build_replay
@@ -473,6 +476,9 @@ def replay(
     settings = _settings(bootstrap, config, state_dir)
     if output.startswith("kafka:"):
         _require_broker(settings)
+    # After `--`, click hands Beam's options to INPUTS: take them back by their `--`.
+    beam_args = [*ctx.args, *(i for i in inputs if i.startswith("--"))]
+    inputs = [i for i in inputs if not i.startswith("--")]
     try:
         source, expected = _replay_source(settings, inputs)
     except InputError as exc:
@@ -486,7 +492,8 @@ def replay(
             lambda p: (
                 build_replay(p, settings, source, count=True)
                 | "Write" >> WriteReplayOutput(output, settings, num_shards)
-            )
+            ),
+            beam_args=beam_args,
         )
     written = []
     if output != "-" and not output.startswith("kafka:"):

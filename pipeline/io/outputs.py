@@ -121,7 +121,8 @@ def write_shard(
             marker = hashlib.sha256(Path(path).name.encode("utf-8")).digest()[:16]
             fastavro.writer(
                 fh,
-                fastavro.parse_schema(standalone_schema(schema)),
+                standalone_schema(schema),  # as written in schemas/: parse_schema's key
+                # order follows per-process string hashing, and the header must not
                 (value for _, _, value in rows),
                 codec="deflate",
                 sync_marker=marker,

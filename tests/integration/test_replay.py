@@ -258,3 +258,15 @@ def test_consume_api_and_tail_filters(kafka_settings: Settings, tmp_path: Path) 
         a["id"] for a in naming
     )
     assert naming and all(any(e["kb_id"] == russia for e in a["entities"]) for a in naming)
+
+
+def test_beam_options_pass_through_and_workers_write_the_same_bytes(tmp_path: Path) -> None:
+    single = tmp_path / "single" / "out.avro"
+    multi = tmp_path / "multi" / "out.avro"
+    cli("replay", str(SAMPLES), "-o", str(single))
+    cli(
+        "replay", str(SAMPLES), "-o", str(multi), "--",
+        "--direct_num_workers=2", "--direct_running_mode=multi_processing",
+    )  # fmt: skip
+    for name in ("out.avro", "out.events.avro", "out.dlq.avro"):
+        assert (single.parent / name).read_bytes() == (multi.parent / name).read_bytes(), name

@@ -62,3 +62,32 @@ def test_same_records_in_any_order_give_the_same_bytes(tmp_path: Path, name: str
         text = gzip.decompress(data) if name.endswith(".gz") else data
         lines = [json.loads(x)["provenance"]["line"] for x in text.splitlines()]
     assert lines == [1, 2, 3]  # input order
+
+
+WRITE_ONE_EVENT = """
+import sys
+from pipeline.io.outputs import write_shard
+event = {"id": "ev:1", "article_id": "a1", "event_type": "CONSULT", "sentence_index": 0,
+         "sentence_text": "They met.", "sentence_start": 0, "trigger_text": "met",
+         "trigger_start": 5, "trigger_end": 8, "actors": [], "recipients": []}
+list(write_shard((("Event", 0), [((0,), b"1", event)]), sys.argv[1], 1))
+"""
+
+
+def test_file_bytes_do_not_depend_on_the_process(tmp_path: Path) -> None:
+    """String hashing is randomised per process (PYTHONHASHSEED); the Avro header once
+    followed it through fastavro's parsed schema, so two workers wrote different bytes."""
+    import os
+    import subprocess
+    import sys
+
+    written = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed / "out.avro"
+        out.parent.mkdir()
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run(
+            [sys.executable, "-c", WRITE_ONE_EVENT, str(out)], env=env, check=True, timeout=120
+        )
+        written.append(Path(shard_path(str(out), "events", 0, 1)).read_bytes())
+    assert written[0] == written[1]
