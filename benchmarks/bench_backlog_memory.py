@@ -77,13 +77,7 @@ def tree_rss_mb(pid: int) -> float:
 
 
 def _settings(base: Settings, label: str) -> Settings:
-    settings = base.replace(
-        raw_topic=f"mem-{label}.raw",
-        enriched_topic=f"mem-{label}.enriched",
-        events_topic=f"mem-{label}.events",
-        dlq_topic=f"mem-{label}.dlq",
-        group_id=f"mem-{label}",
-    )
+    settings = base.with_prefix(f"mem-{label}")
     broker.ensure_topics(settings)
     return settings
 

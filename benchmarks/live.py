@@ -49,13 +49,7 @@ class Output:
 
 def fresh_topics(settings: Settings, label: str) -> Settings:
     n = next(_SEQ)
-    fresh = settings.replace(
-        raw_topic=f"bench{n}-{label}.raw",
-        enriched_topic=f"bench{n}-{label}.enriched",
-        events_topic=f"bench{n}-{label}.events",
-        dlq_topic=f"bench{n}-{label}.dlq",
-        group_id=f"bench{n}-{label}",
-    )
+    fresh = settings.with_prefix(f"bench{n}-{label}")
     broker.ensure_topics(fresh)
     return fresh
 

@@ -198,6 +198,18 @@ class Settings:
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
+    def with_prefix(self, prefix: str) -> Settings:
+        """The same settings with the pipeline's four topics and its consumer group named
+        ``PREFIX.raw``, ``PREFIX.enriched``, ... and ``PREFIX`` (isolated runs: tests,
+        benchmarks, a staging pipeline beside production)."""
+        return self.replace(
+            raw_topic=f"{prefix}.raw",
+            enriched_topic=f"{prefix}.enriched",
+            events_topic=f"{prefix}.events",
+            dlq_topic=f"{prefix}.dlq",
+            group_id=prefix,
+        )
+
 
 class RedactSecrets(logging.Filter):
     """Masks secret values in every log message (installed by :func:`redact_secrets_in_logs`).

@@ -35,12 +35,6 @@ def broker_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settin
 def kafka_settings(broker_settings: Settings) -> Settings:
     """Settings with topics and a consumer group no other test uses, topics created."""
     n = next(_counter)
-    settings = broker_settings.replace(
-        raw_topic=f"t{n}.raw",
-        enriched_topic=f"t{n}.enriched",
-        events_topic=f"t{n}.events",
-        dlq_topic=f"t{n}.dlq",
-        group_id=f"g{n}",
-    )
+    settings = broker_settings.with_prefix(f"t{n}")
     broker.ensure_topics(settings)
     return settings
