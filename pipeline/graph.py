@@ -36,6 +36,11 @@ class EnrichArticles(beam.PTransform):
     are deliberately not flattened: on the FnApiRunner a Flatten breaks fusion, which
     would delay the writes to the end of the run and let the source commit offsets
     before the records were written.
+
+    Duplicates are flagged after cleaning (flags only, nothing dropped or failed):
+    ``batch_dedup`` decides over the whole input in input order (replay; it groups, so
+    it is for bounded input only); otherwise each article is checked against a window
+    of recent ones as it streams by (live).
     """
 
     def __init__(
