@@ -74,6 +74,7 @@ from pipeline.nlp.training.build_tiny_models import (
     corpus_vocabulary,
     human_size,
     md5_of,
+    model_build_parser,
     ner_tokens,
     prepare_language,
     read_sentences,
@@ -554,21 +555,12 @@ def build(langs: Sequence[str], out: Path, work: Path, parallel: int, force: boo
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(
+    parser = model_build_parser(
         prog="python -m benchmarks.build_fullsize_models",
         description="Build Stanza models of the official default dimensions (for timing) "
         "and install them as a Stanza resources directory.",
-    )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="resources directory")
-    parser.add_argument("--lang", nargs="+", choices=sorted(LANGUAGES), default=sorted(LANGUAGES))
-    parser.add_argument(
-        "--work-dir",
-        type=Path,
-        default=None,
-        help="keep corpus views, trainer logs and raw models here (default: a temp dir)",
-    )
-    parser.add_argument(
-        "--jobs", type=int, default=2, help="trainers run at once (each single-threaded)"
+        default_out=DEFAULT_OUT,
+        work_help="keep corpus views, trainer logs and raw models here (default: a temp dir)",
     )
     parser.add_argument("--force", action="store_true", help="rebuild even what is up to date")
     return parser.parse_args(argv)

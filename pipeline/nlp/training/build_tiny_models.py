@@ -818,27 +818,32 @@ def build(langs: Sequence[str], out: Path, work: Path, parallel: int) -> BuildRe
     return report
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """Command-line options."""
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline.nlp.training.build_tiny_models",
-        description="Train the tiny Arabic/English Stanza models and install them as a "
-        "Stanza resources directory.",
-        epilog="Example: python -m pipeline.nlp.training.build_tiny_models "
-        "--out pipeline/nlp/models --lang ar en",
-    )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="resources directory")
+def model_build_parser(
+    prog: str, description: str, default_out: Path, work_help: str, epilog: str | None = None
+) -> argparse.ArgumentParser:
+    """The options every model builder shares (this one and the full-size benchmark one):
+    --out, --lang, --work-dir, --jobs."""
+    parser = argparse.ArgumentParser(prog=prog, description=description, epilog=epilog)
+    parser.add_argument("--out", type=Path, default=default_out, help="resources directory")
     parser.add_argument("--lang", nargs="+", choices=sorted(LANGUAGES), default=sorted(LANGUAGES))
-    parser.add_argument(
-        "--work-dir",
-        type=Path,
-        default=None,
-        help="keep intermediate data, logs and raw models here (default: a temp dir)",
-    )
+    parser.add_argument("--work-dir", type=Path, default=None, help=work_help)
     parser.add_argument(
         "--jobs", type=int, default=2, help="trainers run at once (each single-threaded)"
     )
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line options."""
+    return model_build_parser(
+        prog="python -m pipeline.nlp.training.build_tiny_models",
+        description="Train the tiny Arabic/English Stanza models and install them as a "
+        "Stanza resources directory.",
+        default_out=DEFAULT_OUT,
+        work_help="keep intermediate data, logs and raw models here (default: a temp dir)",
+        epilog="Example: python -m pipeline.nlp.training.build_tiny_models "
+        "--out pipeline/nlp/models --lang ar en",
+    ).parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
