@@ -13,7 +13,8 @@ to ``--threads`` intra-op threads (default 1: per-core figures):
 1. NLP, repeated ``--repeats`` times with the modes' order rotated every time: the full
    Stanza pipeline one article at a time (baseline), Stanza's bulk processing of the
    same documents, the NLP stage with the parser pre-filter off, the NLP stage with
-   character-LM sharing off, and the stage loop (every stage function in a plain
+   character-LM sharing off, the NLP stage with the fused character-LM kernel off, and
+   the stage loop (every stage function in a plain
    Python loop; its NLP stage has both on, the defaults).
    Speed-ups are medians of the per-repetition ratios. The entities and events computed
    from the baseline's documents and from the stage's are compared article by article.
@@ -138,11 +139,13 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     prepared = stages.prepare(messages)
     no_prefilter = settings.replace(nlp_prefilter=False)
     no_sharing = settings.replace(nlp_share_charlm=False)
+    unfused = settings.replace(nlp_fused_charlm=False)
 
     # Warm-up: lazy initialisation and first allocations of every path, on two articles.
     stages.stage_loop(messages[:2], settings)
     stages.nlp_stage(prepared[:2], no_prefilter)
     stages.nlp_stage(prepared[:2], no_sharing)
+    stages.nlp_stage(prepared[:2], unfused)
     stages.stanza_single(nlp, bodies[:2])
     stages.stanza_bulk(nlp, bodies[:2], args.batch)
     stages.beam_replay(messages[:2], settings)
@@ -170,6 +173,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         kept.setdefault("no_sharing", annotated)
         return seconds
 
+    def packed() -> float:
+        seconds, annotated = stages.nlp_stage(prepared, unfused)
+        kept.setdefault("unfused", annotated)
+        return seconds
+
     def loop() -> float:
         out = stages.stage_loop(messages, settings)
         loops.append(out)
@@ -186,6 +194,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "stanza-bulk": bulk,
         "nlp-stage-no-prefilter": off,
         "nlp-stage-no-charlm-sharing": unshared,
+        "nlp-stage-no-fused-charlm": packed,
         "stage-loop": loop,
         "beam-replay": beam,
     }
@@ -204,11 +213,19 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     baseline = stages.outputs_from_docs(prepared, kept["single_docs"])
     unfiltered = [events_stage(entities_stage(a)) for a in kept["no_prefilter"]]
     unshared_out = [events_stage(entities_stage(a)) for a in kept["no_sharing"]]
+    unfused_out = [events_stage(entities_stage(a)) for a in kept["unfused"]]
     result["identical_outputs"] = {
         "stage_vs_single_article_stanza": _same_outputs(loops[0].articles, baseline),
         "prefilter_on_vs_off": _same_outputs(loops[0].articles, unfiltered),
         "charlm_sharing_on_vs_off": _same_outputs(loops[0].articles, unshared_out),
+        "fused_charlm_on_vs_off": _same_outputs(loops[0].articles, unfused_out),
         "of": len(messages),
+    }
+    # What was compared: an identity of empty outputs would say nothing.
+    result["outputs_compared"] = {
+        "entities": sum(len(a.entities) for a in baseline),
+        "mentions": sum(len(a.mentions) for a in baseline),
+        "events": sum(len(a.events) for a in baseline),
     }
 
     if args.threads_check:
@@ -276,6 +293,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
         "stanza-bulk",
         "nlp-stage-no-prefilter",
         "nlp-stage-no-charlm-sharing",
+        "nlp-stage-no-fused-charlm",
         "nlp-stage",
     ):
         lines.append(f"| {mode} | {med[mode]:.2f} | {sents / med[mode]:.1f} | {ratio(mode):.2f}x |")
@@ -286,7 +304,11 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
         f"Identical entities and events: stage vs one-article Stanza "
         f"{same['stage_vs_single_article_stanza']}/{same['of']} articles, pre-filter on vs "
         f"off {same['prefilter_on_vs_off']}/{same['of']}, character-LM sharing on vs off "
-        f"{same['charlm_sharing_on_vs_off']}/{same['of']}.",
+        f"{same['charlm_sharing_on_vs_off']}/{same['of']}, fused character-LM kernel on vs "
+        f"off {same['fused_charlm_on_vs_off']}/{same['of']} (the baseline's outputs hold "
+        f"{result['outputs_compared']['mentions']} NER mentions, "
+        f"{result['outputs_compared']['entities']} entities and "
+        f"{result['outputs_compared']['events']} events).",
         "",
         "Per stage (plain Python loop calling the stage functions)",
         "",

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pipeline.nlp.base import Mention, ParsedSentence, Word
-from pipeline.nlp.charlm import shared_states
+from pipeline.nlp.charlm import charlm_states
 from pipeline.nlp.prefilter import lexicon_for, needs_parse, persons_of
 
 Annotation = tuple[tuple[ParsedSentence, ...], tuple[Mention, ...]]
@@ -32,6 +32,7 @@ def annotate(
     language: str | None = None,
     prefilter: bool = False,
     share_charlm: bool = False,
+    fused_charlm: bool = False,
 ) -> list[Annotation]:
     """(sentences, mentions) for each text, processed in one Stanza batch.
 
@@ -43,10 +44,12 @@ def annotate(
             every loaded processor on every sentence.
         share_charlm: compute each character-LM state once for all the processors
             (:mod:`pipeline.nlp.charlm`).
+        fused_charlm: run the character LMs on torch's fused LSTM kernel, over
+            padded length buckets (:mod:`pipeline.nlp.charlm`).
     """
-    if not share_charlm:
+    if not (share_charlm or fused_charlm):
         return _annotate(nlp, texts, language, prefilter)
-    with shared_states():
+    with charlm_states(share=share_charlm, fused=fused_charlm):
         return _annotate(nlp, texts, language, prefilter)
 
 

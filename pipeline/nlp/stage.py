@@ -83,6 +83,7 @@ class NlpStage:
             language=lang,
             prefilter=self.settings.nlp_prefilter,
             share_charlm=self.settings.nlp_share_charlm,
+            fused_charlm=self.settings.nlp_fused_charlm,
         )
         try:
             texts = [a.body for a in batch]
