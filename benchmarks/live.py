@@ -203,6 +203,7 @@ def latency(
         "p99_ms": percentile(lat, 99),
         "max_ms": lat[-1],
         "mean_nlp_ms": statistics.fmean(o.nlp_micros for o in outputs) / 1000,
+        "poll_timeout_ms": settings.poll_timeout_ms,
     }
 
 

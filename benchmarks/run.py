@@ -260,6 +260,9 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             rate = top["articles_per_s"] / 2
             tail = values[args.articles :]
             result["live_latency"] = live.latency(live_settings, tail[1:], tail[0], rate)
+            # The same load with the source's former poll timeout (500 ms), for comparison.
+            slow_poll = live_settings.replace(poll_timeout_ms=500)
+            result["live_latency_poll_500ms"] = live.latency(slow_poll, tail[1:], tail[0], rate)
             result["rss_mb"]["broker_peak"] = live.broker_peak_rss_mb(state)
         finally:
             broker.stop(state)
@@ -353,8 +356,15 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
             f"- latency, produce to enriched record, at {lat['offered_per_s']:.3f} articles/s "
             f"(half the maximum), {lat['articles']} articles: p50 {lat['p50_ms']:.0f} ms, "
             f"p95 {lat['p95_ms']:.0f} ms, p99 {lat['p99_ms']:.0f} ms (mean NLP "
-            f"{lat['mean_nlp_ms']:.0f} ms per article)",
+            f"{lat['mean_nlp_ms']:.0f} ms per article; source poll timeout "
+            f"{lat['poll_timeout_ms']} ms)",
         ]
+        if "live_latency_poll_500ms" in result:
+            slow = result["live_latency_poll_500ms"]
+            lines.append(
+                f"- the same load with a {slow['poll_timeout_ms']} ms poll timeout: p50 "
+                f"{slow['p50_ms']:.0f} ms, p95 {slow['p95_ms']:.0f} ms, p99 {slow['p99_ms']:.0f} ms"
+            )
     if "torch_threads_nlp_s" in result:
         t = result["torch_threads_nlp_s"]
         one, two = _median(t["1"]), _median(t["2"])

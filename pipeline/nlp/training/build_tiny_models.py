@@ -485,21 +485,21 @@ def md5_of(path: Path) -> str:
     return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
 
 
-def language_resources(lang: Language, out: Path) -> dict[str, Any]:
-    """The resources.json entry for one installed language."""
+def language_resources(lang: Language, out: Path, package: str = PACKAGE) -> dict[str, Any]:
+    """The resources.json entry for one installed language (files named ``<package>.pt``)."""
     entry: dict[str, Any] = {"lang_name": lang.name}
-    pretrain_dep = [{"model": PRETRAIN, "package": PACKAGE}]
+    pretrain_dep = [{"model": PRETRAIN, "package": package}]
     for processor in (*lang.processors, PRETRAIN):
-        model: dict[str, Any] = {"md5": md5_of(out / lang.code / processor / f"{PACKAGE}.pt")}
+        model: dict[str, Any] = {"md5": md5_of(out / lang.code / processor / f"{package}.pt")}
         if processor in NEEDS_PRETRAIN:
             model["dependencies"] = pretrain_dep
-        entry[processor] = {PACKAGE: model}
-    defaults = {processor: PACKAGE for processor in lang.processors}
+        entry[processor] = {package: model}
+    defaults = {processor: package for processor in lang.processors}
     entry["default_processors"] = defaults
     entry["default_dependencies"] = {
         p: pretrain_dep for p in lang.processors if p in NEEDS_PRETRAIN
     }
-    entry["packages"] = {"default": dict(defaults), PACKAGE: dict(defaults)}
+    entry["packages"] = {"default": dict(defaults), package: dict(defaults)}
     return entry
 
 
