@@ -47,6 +47,11 @@ def make_consumer(settings: Settings, group: bool = True) -> KafkaConsumer:
         enable_auto_commit=False,
         client_id="newswire-source",
         max_partition_fetch_bytes=max(settings.max_message_bytes * 2, 1_048_576),
+        # A fetch waits at the broker until data comes or this passes, and every other
+        # request on the connection (end offsets for the caught-up check, positions)
+        # queues behind it: with the default 500 ms, each first end-offsets request
+        # took 0.4 s. Data is returned as soon as it arrives either way.
+        fetch_max_wait_ms=min(500, settings.poll_timeout_ms),
         **settings.kafka_client_config(),
     )
 
