@@ -79,6 +79,7 @@ from pipeline.nlp.training.build_tiny_models import (
     prepare_language,
     read_sentences,
     run_job,
+    set_option,
     training_jobs,
 )
 
@@ -176,14 +177,6 @@ def official_jobs(lang: Language) -> dict[str, TrainingJob]:
             )
         jobs[job.processor] = replace(job, args=job.args[: -len(tiny)])
     return jobs
-
-
-def set_option(args: tuple[str, ...], option: str, value: str) -> tuple[str, ...]:
-    """``args`` with ``option``'s value replaced (or the option appended)."""
-    if option in args:
-        at = args.index(option) + 1
-        return (*args[:at], value, *args[at + 1 :])
-    return (*args, option, value)
 
 
 def tokenizer_options(lang: Language, work: Path) -> tuple[str, ...]:

@@ -183,7 +183,7 @@ def _forward(cache: _Cache, original: Any, model: Any, chars: Any, charlens: Any
                 cache.states[(prefix, run)] = state
         cache.computed += len(asked)
         cache.steps += sum(len(row) for row in asked)
-    output = torch.zeros(len(rows), max(lengths), model.hidden_dim())
+    output = torch.zeros(len(rows), max(lengths), model.hidden_dim(), device=chars.device)
     for i, state in found.items():
         count = _below(state.positions, lengths[i])
         output[i, list(state.positions[:count])] = state.vectors[:count]
@@ -206,6 +206,7 @@ def _compute(
 
     lstm = model.charlstm.lstm
     fused = cache.fused and isinstance(lstm, torch.nn.LSTM) and lstm.batch_first
+    device = next(model.parameters()).device
     order = sorted(range(len(rows)), key=lambda i: -len(rows[i]))
     groups = buckets([len(rows[i]) for i in order]) if fused else [list(range(len(order)))]
     states: dict[int, _State] = {}
@@ -215,6 +216,7 @@ def _compute(
         chars = torch.full((len(members), width), end_id, dtype=torch.long)
         for j, i in enumerate(members):
             chars[j, : len(rows[i])] = torch.tensor(rows[i], dtype=torch.long)
+        chars = chars.to(device)
         with torch.no_grad():
             if fused:
                 out = _fused_lstm(model, lstm, chars)

@@ -65,6 +65,7 @@ from pipeline.nlp.training.build_tiny_models import (
     prepare_language,
     run_job,
     score_dev,
+    set_option,
     sha256_of,
     train_all,
     training_jobs,
@@ -148,14 +149,6 @@ def charlm_jobs(lang: Language) -> list[TrainingJob]:
             TrainingJob(c, kind, "stanza.models.charlm", tuple(args.split()), charlm_path(c, kind))
         )
     return jobs
-
-
-def set_option(args: tuple[str, ...], option: str, value: str) -> tuple[str, ...]:
-    """``args`` with ``option``'s value replaced (or the option appended)."""
-    if option in args:
-        at = args.index(option) + 1
-        return (*args[:at], value, *args[at + 1 :])
-    return (*args, option, value)
 
 
 def charlm_training_jobs(lang: Language) -> list[TrainingJob]:

@@ -370,6 +370,14 @@ HYPERPARAMETERS: dict[str, str] = {
 }
 
 
+def set_option(args: tuple[str, ...], option: str, value: str) -> tuple[str, ...]:
+    """``args`` with ``option``'s value replaced (or the option appended)."""
+    if option in args:
+        at = args.index(option) + 1
+        return (*args[:at], value, *args[at + 1 :])
+    return (*args, option, value)
+
+
 def training_jobs(lang: Language) -> list[TrainingJob]:
     """The trainer command lines for ``lang``: CPU, fixed seed, small dimensions.
 
