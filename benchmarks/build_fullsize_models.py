@@ -54,7 +54,6 @@ import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -73,6 +72,7 @@ from pipeline.nlp.training.build_tiny_models import (
     corpus_files,
     corpus_vocabulary,
     human_size,
+    in_work_dir,
     md5_of,
     model_build_parser,
     ner_tokens,
@@ -81,6 +81,7 @@ from pipeline.nlp.training.build_tiny_models import (
     run_job,
     set_option,
     training_jobs,
+    write_resources,
 )
 
 LOG = logging.getLogger("newswire.build_fullsize_models")
@@ -438,19 +439,6 @@ def language_resources(lang: Language, out: Path) -> dict[str, Any]:
     return entry
 
 
-def write_resources(out: Path, langs: Sequence[Language]) -> None:
-    """Add (or refresh) the built languages in ``out/resources.json``."""
-    path = out / "resources.json"
-    resources: dict[str, Any] = {}
-    if path.is_file():
-        resources = json.loads(path.read_text(encoding="utf-8"))
-    for lang in langs:
-        resources[lang.code] = language_resources(lang, out)
-        resources[lang.name.lower()] = {"alias": lang.code}
-    resources["url"] = MODEL_URL
-    path.write_text(json.dumps(resources, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-
-
 # --------------------------------------------------------------------------- checking
 
 
@@ -536,7 +524,7 @@ def build(langs: Sequence[str], out: Path, work: Path, parallel: int, force: boo
     manifest = load_manifest(out)
     for stage in stages:
         run_stage(stage, out, work, parallel, manifest, report, force)
-    write_resources(out, selected)
+    write_resources(out, selected, language_resources, MODEL_URL)
     for lang in selected:
         report.checks[lang.code] = check_language(lang, out)
     report.seconds_total = time.perf_counter() - started
@@ -568,15 +556,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("stanza").setLevel(logging.WARNING)
     out = args.out.resolve()
     langs = sorted(set(args.lang))
-    if args.work_dir is not None:
-        work = args.work_dir.resolve()
-        if work.exists():
-            shutil.rmtree(work)
-        work.mkdir(parents=True)
-        report = build(langs, out, work, args.jobs, args.force)
-    else:
-        with tempfile.TemporaryDirectory(prefix="newswire-fullsize-") as tmp:
-            report = build(langs, out, Path(tmp), args.jobs, args.force)
+    report = in_work_dir(
+        args.work_dir,
+        "newswire-fullsize-",
+        lambda work: build(langs, out, work, args.jobs, args.force),
+    )
     for key, seconds in sorted(report.built.items()):
         LOG.info("built %-32s %6.1f s", key, seconds)
     for lang in langs:

@@ -38,13 +38,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import json
 import logging
 import math
 import os
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -60,6 +58,7 @@ from pipeline.nlp.training.build_tiny_models import (
     TrainingJob,
     content_fingerprint,
     human_size,
+    in_work_dir,
     md5_of,
     model_build_parser,
     prepare_language,
@@ -70,6 +69,7 @@ from pipeline.nlp.training.build_tiny_models import (
     train_all,
     training_jobs,
     versions,
+    write_resources,
 )
 
 LOG = logging.getLogger("newswire.build_charlm_models")
@@ -214,7 +214,7 @@ def install(langs: Sequence[Language], work: Path, out: Path) -> dict[str, bool]
                     continue
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-    write_resources(out, langs)
+    write_resources(out, langs, language_resources, MODEL_URL)
     return reproduced
 
 
@@ -229,20 +229,6 @@ def language_resources(lang: Language, out: Path) -> dict[str, Any]:
     for kind in CHARLMS:
         entry[kind] = {PACKAGE: {"md5": md5_of(out / lang.code / kind / f"{PACKAGE}.pt")}}
     return entry
-
-
-def write_resources(out: Path, langs: Sequence[Language]) -> None:
-    """Add (or refresh) the built languages in ``out/resources.json``."""
-    path = out / "resources.json"
-    resources: dict[str, Any] = {}
-    if path.is_file():
-        resources = json.loads(path.read_text(encoding="utf-8"))
-    for lang in langs:
-        resources[lang.code] = language_resources(lang, out)
-        resources[lang.name.lower()] = {"alias": lang.code}
-    # Stanza's download code needs a URL template even when nothing is fetched.
-    resources["url"] = MODEL_URL
-    path.write_text(json.dumps(resources, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- checking
@@ -476,15 +462,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("stanza").setLevel(logging.WARNING)
     out = args.out.resolve()
     langs = sorted(set(args.lang))
-    if args.work_dir is not None:
-        work = args.work_dir.resolve()
-        if work.exists():
-            shutil.rmtree(work)
-        work.mkdir(parents=True)
-        report = build(langs, out, work, args.jobs)
-    else:
-        with tempfile.TemporaryDirectory(prefix="newswire-charlm-") as tmp:
-            report = build(langs, out, Path(tmp), args.jobs)
+    report = in_work_dir(
+        args.work_dir, "newswire-charlm-", lambda work: build(langs, out, work, args.jobs)
+    )
     total = sum(size for size, _ in report.files.values())
     LOG.info("installed %d files (%s) in %s", len(report.files), human_size(total), out)
     LOG.info("build took %.0f s", report.seconds_total)

@@ -42,14 +42,15 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 LOG = logging.getLogger("newswire.build_tiny_models")
+R = TypeVar("R")
 
 PACKAGE = "newswire_tiny"
 # A reserved, never-resolving domain (RFC 2606): a missing model fails fast, offline.
@@ -575,19 +576,36 @@ def install(langs: Iterable[Language], work: Path, out: Path) -> dict[str, bool]
                     continue
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-    resources_path = out / "resources.json"
-    resources: dict[str, Any] = {}
-    if resources_path.is_file():
-        resources = json.loads(resources_path.read_text(encoding="utf-8"))
-    for code, lang in LANGUAGES.items():
-        if (out / code / "tokenize" / f"{PACKAGE}.pt").is_file():
-            resources[code] = language_resources(lang, out)
-            resources[lang.name.lower()] = {"alias": code}
-    # Stanza's download code needs a URL template even when every md5 matches and nothing
-    # is fetched (download_method="reuse_resources"); these models are built, not hosted.
-    resources["url"] = MODEL_URL
-    resources_path.write_text(json.dumps(resources, indent=2, sort_keys=True) + "\n", "utf-8")
+    installed = [
+        lang
+        for code, lang in LANGUAGES.items()
+        if (out / code / "tokenize" / f"{PACKAGE}.pt").is_file()
+    ]
+    write_resources(out, installed, language_resources, MODEL_URL)
     return reproduced
+
+
+def write_resources(
+    out: Path,
+    langs: Iterable[Language],
+    entry: Callable[[Language, Path], dict[str, Any]],
+    url: str,
+) -> None:
+    """Add (or refresh) ``langs`` in ``out/resources.json``, each as ``entry`` gives it.
+
+    Stanza's download code needs a URL template even when every md5 matches and nothing
+    is fetched (download_method="reuse_resources"); built models are not hosted, so
+    ``url`` names a reserved, never-resolving domain: a missing file fails fast, offline.
+    """
+    path = out / "resources.json"
+    resources: dict[str, Any] = {}
+    if path.is_file():
+        resources = json.loads(path.read_text(encoding="utf-8"))
+    for lang in langs:
+        resources[lang.code] = entry(lang, out)
+        resources[lang.name.lower()] = {"alias": lang.code}
+    resources["url"] = url
+    path.write_text(json.dumps(resources, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -841,6 +859,18 @@ def model_build_parser(
     return parser
 
 
+def in_work_dir(work_dir: Path | None, prefix: str, run: Callable[[Path], R]) -> R:
+    """``run`` in ``work_dir`` (emptied first, and kept), or in a temporary directory."""
+    if work_dir is None:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            return run(Path(tmp))
+    work = work_dir.resolve()
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    return run(work)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Command-line options."""
     return model_build_parser(
@@ -861,15 +891,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("stanza").setLevel(logging.WARNING)
     out = args.out.resolve()
     langs = sorted(set(args.lang))
-    if args.work_dir is not None:
-        work = args.work_dir.resolve()
-        if work.exists():
-            shutil.rmtree(work)
-        work.mkdir(parents=True)
-        report = build(langs, out, work, args.jobs)
-    else:
-        with tempfile.TemporaryDirectory(prefix="newswire-tiny-") as tmp:
-            report = build(langs, out, Path(tmp), args.jobs)
+    report = in_work_dir(
+        args.work_dir, "newswire-tiny-", lambda work: build(langs, out, work, args.jobs)
+    )
     total = sum(size for size, _ in report.files.values())
     LOG.info("installed %d files (%s) in %s", len(report.files), human_size(total), out)
     LOG.info("build took %.0f s", report.seconds_total)
