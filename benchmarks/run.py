@@ -28,6 +28,8 @@ to ``--threads`` intra-op threads (default 1: per-core figures):
    offered load of half that maximum, on fresh topics.
 5. Start-up costs (lingua, Stanza loading), torch 1 vs 2 threads on the NLP stage,
    peak memory (this process, and the broker's).
+6. Where the NLP time goes: one more pass of the baseline and of the stage with every
+   Stanza processor, and the character LMs inside them, timed.
 
 Results go to ``benchmarks/results/benchmark[-quick].json``; the tables are printed.
 """
@@ -228,6 +230,19 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "events": sum(len(a.events) for a in baseline),
     }
 
+    # Where the time goes: one more pass of each, every processor (and the character
+    # LMs inside them) timed; not part of the medians above.
+    profile: dict[str, dict[str, float]] = {}
+    passes: list[tuple[str, Callable[[], float]]] = [
+        ("stanza-single", lambda: stages.stanza_single(nlp, bodies)[0]),
+        ("nlp-stage", lambda: stages.nlp_stage(prepared, settings)[0]),
+    ]
+    for name, run in passes:
+        with stages.processor_times(nlp) as times:
+            total = run()
+        profile[name] = dict(times) | {"total": total}
+    result["profile_s"] = profile
+
     if args.threads_check:
         subset = prepared[: max(2, args.articles // 4)]
         timing: dict[str, list[float]] = {"1": [], "2": []}
@@ -312,6 +327,20 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
         f"{result['outputs_compared']['mentions']} NER mentions, "
         f"{result['outputs_compared']['entities']} entities and "
         f"{result['outputs_compared']['events']} events).",
+        "",
+        "Where the NLP time goes (one extra pass of each, every Stanza processor timed; "
+        "charlm: the character LMs, inside pos, depparse and ner)",
+        "",
+        "| part | Stanza one article at a time (s) | NLP stage (s) |",
+        "|---|---|---|",
+        *(
+            f"| {part} | {result['profile_s']['stanza-single'].get(part, 0.0):.2f} | "
+            f"{result['profile_s']['nlp-stage'].get(part, 0.0):.2f} |"
+            for part in sorted(
+                set(result["profile_s"]["stanza-single"]) | set(result["profile_s"]["nlp-stage"]),
+                key=lambda k: (k == "total", k == "charlm", k),
+            )
+        ),
         "",
         "Per stage (plain Python loop calling the stage functions)",
         "",

@@ -12,14 +12,17 @@ same text, under the same machine load.
 - :func:`stage_loop`: a plain Python loop calling the pipeline's stage functions in
   order (decode, clean, dedup, language, NLP in batches, entities, events, encode),
   timing each stage (the baseline of the Beam overhead);
-- :func:`beam_replay`: the replay graph on the FnApiRunner over the same messages.
+- :func:`beam_replay`: the replay graph on the FnApiRunner over the same messages;
+- :func:`processor_times`: where the NLP time goes (each Stanza processor, and the
+  character LMs inside them), around any of the above.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -207,3 +210,40 @@ def nlp_workers(articles: Sequence[Article], settings: Settings, workers: int) -
     if done != len(articles):
         raise RuntimeError(f"{len(articles)} articles in, {done} out of the workers")
     return time.perf_counter() - started
+
+
+@contextlib.contextmanager
+def processor_times(nlp: dict[str, Any]) -> Iterator[dict[str, float]]:
+    """Seconds spent inside each loaded Stanza processor (``"ar.pos"``, ...) and inside
+    the character LMs' forward (``"charlm"``, part of pos, depparse and ner) while the
+    block runs. Wraps the calls with a timer and nothing else; restored on exit."""
+    from stanza.models.common.char_model import CharacterLanguageModel
+
+    from pipeline.nlp import charlm
+
+    charlm.install()  # time the forward the NLP stage runs, not the one it replaces
+    times: dict[str, float] = defaultdict(float)
+
+    def timed(fn: Any, key: str) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                times[key] += time.perf_counter() - started
+
+        return wrapper
+
+    forward = CharacterLanguageModel.forward
+    CharacterLanguageModel.forward = timed(forward, "charlm")
+    processors = [
+        (p, f"{lang}.{name}") for lang, pipe in nlp.items() for name, p in pipe.processors.items()
+    ]
+    for processor, key in processors:
+        processor.process = timed(processor.process, key)
+    try:
+        yield times
+    finally:
+        CharacterLanguageModel.forward = forward
+        for processor, _ in processors:
+            del processor.process  # the instance attribute: back to the class's method

@@ -95,7 +95,7 @@ class _Cache:
 def charlm_states(share: bool = True, fused: bool = True) -> Iterator[_Cache]:
     """Share character-LM work between the Stanza calls made inside the block
     (``share``) and run it on the fused kernel (``fused``)."""
-    _install()
+    install()
     cache = _Cache(share, fused)
     previous = getattr(_local, "cache", None)
     _local.cache = cache
@@ -110,7 +110,9 @@ def shared_states() -> contextlib.AbstractContextManager[_Cache]:
     return charlm_states(share=True, fused=False)
 
 
-def _install() -> None:
+def install() -> None:
+    """Patch Stanza's character LM once per process (idempotent); the patch does
+    nothing outside :func:`charlm_states`."""
     global _patched
     with _patch_lock:
         if _patched:

@@ -268,10 +268,12 @@ async def _sasl_gateway(
             else:
                 length = struct.unpack(">i", frame[at : at + 4])[0]
                 auth = frame[at + 4 : at + 4 + length]
-            reply, error = exchange.send(auth)
-            code = 58 if error else 0  # SASL_AUTHENTICATION_FAILED
+            reply, failure = exchange.send(auth)
+            code = 58 if failure else 0  # SASL_AUTHENTICATION_FAILED
             if flexible:
-                message = b"\x00" if error is None else _uvarint(len(error) + 1) + error.encode()
+                message = (
+                    b"\x00" if failure is None else _uvarint(len(failure) + 1) + failure.encode()
+                )
                 body = (
                     struct.pack(">i", correlation)
                     + b"\x00"
@@ -285,15 +287,15 @@ async def _sasl_gateway(
             else:
                 message = (
                     struct.pack(">h", -1)
-                    if error is None
-                    else (struct.pack(">h", len(error)) + error.encode())
+                    if failure is None
+                    else (struct.pack(">h", len(failure)) + failure.encode())
                 )
                 body = struct.pack(">ih", correlation, code) + message
                 body += struct.pack(">i", len(reply)) + reply
                 if version >= 1:
                     body += struct.pack(">q", 0)
             _write_frame(writer, body)
-            if error:
+            if failure:
                 await writer.drain()
                 return False
             if reply.startswith(b"v="):
@@ -326,7 +328,7 @@ class Proxy:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
-        self._transports: set[asyncio.BaseTransport] = set()
+        self._transports: set[asyncio.WriteTransport] = set()
 
     def __enter__(self) -> Proxy:
         self._thread.start()

@@ -92,9 +92,9 @@ def generate(total: int = 1000, seed: int = 6) -> tuple[list[bytes], list[Expect
         if firsts and roll < 0.08:
             original = rng.choice(firsts)
             pool = pools[original["language"]]
-            parts = original["body"].split("\n\n")
-            parts[-1] = rng.choice(pool)
-            revised = {**original, "body": "\n\n".join(parts)}
+            paragraphs = original["body"].split("\n\n")
+            paragraphs[-1] = rng.choice(pool)
+            revised = {**original, "body": "\n\n".join(paragraphs)}
             lines.append(json.dumps(revised, ensure_ascii=False).encode())
             expected.append(Expected(line, original["id"], "revision", original["id"]))
             continue

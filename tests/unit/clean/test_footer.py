@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pipeline.clean.footer import MAX_FOOTER_STEPS, strip_footer
 from pipeline.clean.rules import WHERE, Rule, RuleBook, parse_rules
 
 
-def _book(*rules: dict[str, object]) -> RuleBook:
+def _book(*rules: Mapping[str, object]) -> RuleBook:
     compiled: tuple[Rule, ...] = parse_rules({"rule": list(rules)}, "t")
     groups = {where: tuple(r for r in compiled if r.where == where) for where in WHERE}
     return RuleBook(rule_sets=("t",), **groups)

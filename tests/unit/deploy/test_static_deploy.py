@@ -87,7 +87,7 @@ def _pyproject_pin(package: str) -> str:
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     pins = [d.split("==", 1)[1] for d in deps if d.split("==", 1)[0].strip() == package]
     assert pins, f"{package} is not pinned in pyproject.toml"
-    return pins[0]
+    return str(pins[0])
 
 
 # ---- docker-compose.yml -------------------------------------------------------------
@@ -287,7 +287,9 @@ def _env(instructions: list[tuple[str, str]]) -> dict[str, str]:
     env: dict[str, str] = {}
     for keyword, args in instructions:
         if keyword == "ENV":
-            env.update(pair.split("=", 1) for pair in shlex.split(args))
+            for pair in shlex.split(args):
+                name, value = pair.split("=", 1)
+                env[name] = value
     return env
 
 

@@ -19,7 +19,9 @@ SUNDAY = dt.datetime(2023, 9, 17, 8, 0, tzinfo=dt.UTC)
 WEDNESDAY = dt.datetime(2023, 9, 20, 8, 0, tzinfo=dt.UTC)
 
 
-def resolve(text: str, language: str, published: dt.datetime | None = SUNDAY, **kw: str) -> tuple:
+def resolve(
+    text: str, language: str, published: dt.datetime | None = SUNDAY, **kw: str
+) -> tuple[str, object, object]:
     (mention,) = find_dates(text, language)
     resolved = resolve_date(mention, published, language, **kw)
     return (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from types import EllipsisType
 from typing import Any
 
 Run = Any  # conftest.Run: the stages' results for one text
@@ -15,7 +16,10 @@ def names(participants: Sequence[dict[str, Any]]) -> set[str | None]:
 
 
 def _find(
-    events: Sequence[dict[str, Any]], event_type: str, mode: str | None = ..., **flags: bool
+    events: Sequence[dict[str, Any]],
+    event_type: str,
+    mode: str | EllipsisType | None = ...,
+    **flags: bool,
 ) -> list[dict[str, Any]]:
     return [
         e

@@ -113,7 +113,7 @@ def test_future_prefix_and_unlemmatized_forms(kit: SimpleNamespace) -> None:
 def test_a_clitic_split_off_wrongly_still_matches(kit: SimpleNamespace) -> None:
     # The tokenizer split "وصل" (arrived) into "و" + "صل": the token is the verb.
     body = "وصل مودي"
-    words = (
+    words: tuple[Word, ...] = (
         Word(1, "و", "و", "CCONJ", 2, "cc", 0, 3),
         Word(2, "صل", "صل", "PROPN", 0, "root", 0, 3),
         Word(3, "مودي", "مودي", "PROPN", 2, "nsubj", 4, 8),

@@ -29,7 +29,7 @@ def test_shard_and_sibling_names(
 
 
 def dead(line: int) -> tuple[tuple[object, ...], bytes, dict[str, object]]:
-    value = {
+    value: dict[str, object] = {
         "key": None,
         "value": b"{",
         "article_id": None,
@@ -53,12 +53,12 @@ def test_same_records_in_any_order_give_the_same_bytes(tmp_path: Path, name: str
         assert count == 3 and Path(path).name.startswith("out.dlq")
         contents.append(Path(path).read_bytes())
     assert contents[0] == contents[1]
-    path = Path(shard_path(str(tmp_path / "a" / name), "dlq", 0, 1))
+    shard = Path(shard_path(str(tmp_path / "a" / name), "dlq", 0, 1))
     if name.endswith(".avro"):
-        with path.open("rb") as fh:
+        with shard.open("rb") as fh:
             lines = [r["provenance"]["line"] for r in fastavro.reader(fh)]
     else:
-        data = path.read_bytes()
+        data = shard.read_bytes()
         text = gzip.decompress(data) if name.endswith(".gz") else data
         lines = [json.loads(x)["provenance"]["line"] for x in text.splitlines()]
     assert lines == [1, 2, 3]  # input order
