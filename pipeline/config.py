@@ -109,7 +109,7 @@ class Settings:
     bits, as between two batch compositions; off runs each processor's own."""
     nlp_fused_charlm: bool = True
     """Run the character LMs over padded batches of similar-length sentences in
-    torch's fused LSTM kernel instead of Stanza's packed sequences (about 3x the
+    torch's fused LSTM kernel instead of Stanza's packed sequences (2.4-3.5x the
     arithmetic rate on one core; see pipeline/nlp/charlm.py). Values may differ in the
     last float bits; off leaves the kernel as Stanza runs it."""
     nlp_pos_batch_size: int | None = None

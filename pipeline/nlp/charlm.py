@@ -20,13 +20,13 @@ the same numbers). The forward sequences differ from the first character on and 
 computed apart.
 
 The fused kernel (``fused``): Stanza hands the LSTM a packed sequence, which torch runs
-step by step through separate matrix products (about 68 GFLOP/s on one core here);
-the same LSTM over a padded batch runs in torch's fused oneDNN kernel (about 200
-GFLOP/s from 8 sequences up). Sequences are grouped into buckets of similar lengths
-(:func:`buckets`), so padding stays small, and the outputs are read only below each
-sequence's own length (causal again: padding after a sequence cannot change it). Stanza
-also decodes every output into next-character scores that these callers throw away;
-the kernel skips that.
+step by step through separate matrix products (37-74 GFLOP/s on one core here);
+the same LSTM over a padded batch runs in torch's fused oneDNN kernel (155-175
+GFLOP/s from 8 sequences up; ``benchmarks/bench_lstm_kernel.py``). Sequences are
+grouped into buckets of similar lengths (:func:`buckets`), so padding stays small, and
+the outputs are read only below each sequence's own length (causal again: padding
+after a sequence cannot change it). Stanza also decodes every output into
+next-character scores that these callers throw away; the kernel skips that.
 
 Values can differ from Stanza's own computation in the last float bits (another
 summation order), as they already do between two batch compositions in Stanza.
