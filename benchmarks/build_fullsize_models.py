@@ -72,12 +72,12 @@ from pipeline.nlp.training.build_tiny_models import (
     corpus_files,
     corpus_vocabulary,
     human_size,
-    in_work_dir,
     md5_of,
     model_build_parser,
     ner_tokens,
     prepare_language,
     read_sentences,
+    run_build,
     run_job,
     set_option,
     training_jobs,
@@ -550,16 +550,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    import stanza  # noqa: F401 - configures its logger on import; quieten it afterwards
-
-    logging.getLogger("stanza").setLevel(logging.WARNING)
-    out = args.out.resolve()
-    langs = sorted(set(args.lang))
-    report = in_work_dir(
-        args.work_dir,
+    langs, out, report = run_build(
+        args,
         "newswire-fullsize-",
-        lambda work: build(langs, out, work, args.jobs, args.force),
+        lambda langs, out, work: build(langs, out, work, args.jobs, args.force),
     )
     for key, seconds in sorted(report.built.items()):
         LOG.info("built %-32s %6.1f s", key, seconds)

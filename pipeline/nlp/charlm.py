@@ -105,11 +105,6 @@ def charlm_states(share: bool = True, fused: bool = True) -> Iterator[_Cache]:
         _local.cache = previous
 
 
-def shared_states() -> contextlib.AbstractContextManager[_Cache]:
-    """Sharing only, on Stanza's own packed LSTM (the kernel left as Stanza runs it)."""
-    return charlm_states(share=True, fused=False)
-
-
 def install() -> None:
     """Patch Stanza's character LM once per process (idempotent); the patch does
     nothing outside :func:`charlm_states`."""

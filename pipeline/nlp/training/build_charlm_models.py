@@ -58,10 +58,10 @@ from pipeline.nlp.training.build_tiny_models import (
     TrainingJob,
     content_fingerprint,
     human_size,
-    in_work_dir,
     md5_of,
     model_build_parser,
     prepare_language,
+    run_build,
     run_job,
     score_dev,
     set_option,
@@ -456,14 +456,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    import stanza  # noqa: F401 - configures its logger on import; quieten it afterwards
-
-    logging.getLogger("stanza").setLevel(logging.WARNING)
-    out = args.out.resolve()
-    langs = sorted(set(args.lang))
-    report = in_work_dir(
-        args.work_dir, "newswire-charlm-", lambda work: build(langs, out, work, args.jobs)
+    langs, out, report = run_build(
+        args, "newswire-charlm-", lambda langs, out, work: build(langs, out, work, args.jobs)
     )
     total = sum(size for size, _ in report.files.values())
     LOG.info("installed %d files (%s) in %s", len(report.files), human_size(total), out)

@@ -859,16 +859,27 @@ def model_build_parser(
     return parser
 
 
-def in_work_dir(work_dir: Path | None, prefix: str, run: Callable[[Path], R]) -> R:
-    """``run`` in ``work_dir`` (emptied first, and kept), or in a temporary directory."""
-    if work_dir is None:
+def run_build(
+    args: argparse.Namespace, prefix: str, build: Callable[[list[str], Path, Path], R]
+) -> tuple[list[str], Path, R]:
+    """What every model builder's ``main`` does first: log to stderr, quieten Stanza, and
+    run ``build(langs, out, work)`` for the parsed options, in ``--work-dir`` (emptied
+    first, and kept) or in a temporary directory. Returns the languages, the output
+    directory and what ``build`` returned."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    import stanza  # noqa: F401 - configures its logger on import; quieten it afterwards
+
+    logging.getLogger("stanza").setLevel(logging.WARNING)
+    out = args.out.resolve()
+    langs = sorted(set(args.lang))
+    if args.work_dir is None:
         with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
-            return run(Path(tmp))
-    work = work_dir.resolve()
+            return langs, out, build(langs, out, Path(tmp))
+    work = args.work_dir.resolve()
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    return run(work)
+    return langs, out, build(langs, out, work)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -887,12 +898,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.getLogger("stanza").setLevel(logging.WARNING)
-    out = args.out.resolve()
-    langs = sorted(set(args.lang))
-    report = in_work_dir(
-        args.work_dir, "newswire-tiny-", lambda work: build(langs, out, work, args.jobs)
+    _, out, report = run_build(
+        args, "newswire-tiny-", lambda langs, out, work: build(langs, out, work, args.jobs)
     )
     total = sum(size for size, _ in report.files.values())
     LOG.info("installed %d files (%s) in %s", len(report.files), human_size(total), out)

@@ -14,7 +14,7 @@ import torch
 from stanza.models.common.char_model import CharacterLanguageModel
 from stanza.models.common.vocab import CharVocab
 
-from pipeline.nlp.charlm import MAX_BUCKET, buckets, charlm_states, shared_states
+from pipeline.nlp.charlm import MAX_BUCKET, buckets, charlm_states
 
 SENTENCES = [
     ["Putin", "met", "Kim", "in", "Vladivostok"],
@@ -131,7 +131,7 @@ def test_buckets_cover_every_row_in_order() -> None:
 
 def test_outside_the_block_nothing_is_kept() -> None:
     model = _model(True)
-    with shared_states() as cache:
+    with charlm_states() as cache:
         model.build_char_representation(SENTENCES)
     model.build_char_representation(SENTENCES)
     assert cache.computed == len(SENTENCES) and cache.reused == 0
@@ -141,7 +141,7 @@ def test_per_character_callers_are_left_alone() -> None:
     model = _model(True)
     words = ["\nPutin ", "\nmet "]
     fresh = model.per_char_representation(words)
-    with shared_states() as cache:
+    with charlm_states() as cache:
         model.per_char_representation(words)
         inside = model.per_char_representation(words)
     assert cache.computed == 0 and cache.reused == 0
